@@ -1,0 +1,29 @@
+"""LLM guardrails for any ASGI or WSGI app, wire-compatible with the Enkrypt AI proxy."""
+
+from ._asgi import EnkryptMiddleware
+from ._config import Config, Deployment, Guardrails, InputPolicyRef, OutputPolicyRef, Policy, load_config
+from ._exceptions import ConfigError, EnkryptMiddlewareError, RequestError
+from .detectors.base import Detector, Finding, Located, Report, Reporter, Span
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Deployment",
+    "Detector",
+    "EnkryptMiddleware",
+    "EnkryptMiddlewareError",
+    "Finding",
+    "Guardrails",
+    "InputPolicyRef",
+    "Located",
+    "OutputPolicyRef",
+    "Policy",
+    "Report",
+    "Reporter",
+    "RequestError",
+    "Span",
+    "__version__",
+    "load_config",
+]

@@ -1,0 +1,263 @@
+"""The ASGI middleware: a thin adapter between the ASGI protocol and the pure engine."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import anyio.to_thread
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import _engine as engine
+from ._config import Config, Guardrails, load_config
+from ._exceptions import ConfigError, PayloadTooLargeError, RequestError, UnsupportedMediaError
+from ._runner import run_side
+from .detectors.base import Detector
+
+__all__ = ["EnkryptMiddleware"]
+
+logger = logging.getLogger("enkrypt_middleware")
+
+_TRACE_HEADERS = (b"traceparent", b"x-request-id", b"x-portkey-trace-id")
+
+
+def _json_response(status: int, body: bytes) -> tuple[Message, Message]:
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+    return start, {"type": "http.response.body", "body": body, "more_body": False}
+
+
+def check_media(headers: Mapping[bytes, bytes], max_body_size: int) -> None:
+    """Content type, content encoding and declared length: all decidable before reading the body."""
+    content_type = headers.get(b"content-type")
+    if content_type is not None:
+        media, _, params = content_type.decode("latin-1").partition(";")
+        media = media.strip().lower()
+        if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+            raise UnsupportedMediaError(
+                f"Content-Type {media!r} is not supported; send application/json", param="Content-Type"
+            )
+        charset = params.strip().lower()
+        if charset.startswith("charset=") and charset[8:].strip('"') not in ("utf-8", "utf8"):
+            raise UnsupportedMediaError("request body must be UTF-8 encoded", param="Content-Type")
+    encoding = headers.get(b"content-encoding")
+    if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
+        raise UnsupportedMediaError(
+            "compressed request bodies are not supported; send the body uncompressed",
+            param="Content-Encoding",
+        )
+    length = headers.get(b"content-length")
+    if length is not None and length.isdigit() and int(length) > max_body_size:
+        raise PayloadTooLargeError(f"request body exceeds the limit of {max_body_size} bytes")
+
+
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None if the client went away. Stops reading past ``limit``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLargeError(f"request body exceeds the limit of {limit} bytes")
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _wants_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    is_json = False
+    for name, value in headers:
+        lower = name.lower()
+        if lower == b"content-encoding":
+            return False
+        if lower == b"content-type":
+            is_json = value.split(b";", 1)[0].strip().lower() == b"application/json"
+    return is_json
+
+
+class EnkryptMiddleware:
+    """Guards OpenAI-style chat completions of the wrapped ASGI app.
+
+    ``config`` is a path to a JSON/TOML/YAML file, a dict, a :class:`Config`, or what
+    :func:`load_config` returns. ``detectors`` are custom detector objects policies may name.
+    Everything that is not a POST to a guarded path goes straight to the app.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        config: str | os.PathLike[str] | Mapping[str, Any] | Config | Guardrails,
+        detectors: Iterable[Detector] = (),
+    ) -> None:
+        self.app = app
+        self.guardrails = load_config(config, detectors=detectors)
+        settings = self.guardrails.config
+        self._suffixes = settings.path_suffixes
+        self._paths = frozenset(settings.paths)
+        self._refreshed_at = float("-inf")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if not path.endswith(self._suffixes) and path not in self._paths:
+            await self.app(scope, receive, send)
+            return
+        legacy = path.endswith("/completions") and not path.endswith("/chat/completions")
+        try:
+            await self._guard(scope, receive, send, legacy)
+        except RequestError as error:
+            for message in _json_response(error.status, engine._DUMPS(error.envelope()).encode()):
+                await send(message)
+
+    async def _refresh(self) -> Guardrails:
+        """Reload the configuration from its file, at most once per ``refresh_min_interval_s``."""
+        current = self.guardrails
+        now = time.monotonic()
+        if current.source is None or now - self._refreshed_at < current.config.refresh_min_interval_s:
+            return current
+        self._refreshed_at = now
+        try:
+            fresh = await anyio.to_thread.run_sync(
+                lambda: load_config(current.source or "", detectors=current.custom_detectors)
+            )
+        except ConfigError as exc:
+            logger.warning("configuration refresh failed, keeping the previous one: %s", exc)
+            return current
+        self.guardrails = fresh
+        return fresh
+
+    async def _guard(self, scope: Scope, receive: Receive, send: Send, legacy: bool) -> None:
+        guardrails = self.guardrails
+        headers = dict(scope["headers"])
+        deployment = engine.authorize(guardrails, headers)
+        if engine.wants_refresh(guardrails, deployment, headers):
+            guardrails = await self._refresh()
+            deployment = engine.authorize(guardrails, headers)
+        limit = guardrails.config.max_body_size
+        check_media(headers, limit)
+        raw = await read_body(receive, limit)
+        if raw is None:
+            return
+        plan = engine.plan_request(guardrails, deployment, headers, raw, legacy=legacy)
+        outcomes: list[engine.Outcome] = []
+        latency = 0.0
+        if deployment.input is not None:
+            outcomes, latency = await run_side(deployment.input, plan.texts)
+        admission = engine.admit(plan, outcomes, latency)
+        if admission.block is not None:
+            _audit(plan, headers, admission, None)
+            for message in _json_response(*admission.block):
+                await send(message)
+            return
+        body = raw if admission.body is None else admission.body
+        app_scope = scope
+        if admission.body is not None or deployment.api_keys:
+            kept = [
+                (name, value)
+                for name, value in scope["headers"]
+                if name != b"content-length" and not (deployment.api_keys and name == b"apikey")
+            ]
+            kept.append((b"content-length", str(len(body)).encode()))
+            app_scope = {**scope, "headers": kept}
+        await self.app(app_scope, _replay(body, receive), _ResponseGuard(plan, admission, headers, send))
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class _ResponseGuard:
+    """The ``send`` the app sees: holds a 2xx JSON response to run the output side over it."""
+
+    __slots__ = ("admission", "chunks", "headers", "passthrough", "plan", "request_headers", "send", "start")
+
+    def __init__(
+        self, plan: engine.RequestPlan, admission: engine.Admission, headers: dict[bytes, bytes], send: Send
+    ) -> None:
+        self.plan = plan
+        self.admission = admission
+        self.request_headers = headers
+        self.send = send
+        self.start: Message | None = None
+        self.passthrough = True
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            status: int = message["status"]
+            self.passthrough = not (200 <= status < 300 and _wants_json(message.get("headers", ())))
+            if self.passthrough:
+                await self.send(message)
+            else:
+                self.start = message
+            return
+        if self.passthrough or kind != "http.response.body":
+            await self.send(message)
+            return
+        self.chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        await self._finish(b"".join(self.chunks))
+
+    async def _finish(self, raw: bytes) -> None:
+        start = self.start
+        if start is None:  # pragma: no cover - the ASGI server rejects a body before start
+            raise RuntimeError("http.response.body before http.response.start")
+        plan, admission = self.plan, self.admission
+        job = engine.plan_response(plan, admission, raw)
+        if job is None:
+            _audit(plan, self.request_headers, admission, None)
+            await self.send(start)
+            await self.send({"type": "http.response.body", "body": raw, "more_body": False})
+            return
+        outcomes = None
+        latency = 0.0
+        output = plan.deployment.output
+        if output is not None:
+            outcomes, latency = await run_side(output, job.texts)
+        status, body = engine.finish_response(job, outcomes, latency)
+        _audit(plan, self.request_headers, admission, body if status is not None else None)
+        headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await self.send({**start, "status": status or start["status"], "headers": headers})
+        await self.send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _audit(plan: engine.RequestPlan, headers: Mapping[bytes, bytes], admission: engine.Admission, _: Any) -> None:
+    """One log record per guarded request: deployment, verdict, tags and trace ids. Never text."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    trace = {name.decode(): headers[name].decode("latin-1") for name in _TRACE_HEADERS if name in headers}
+    verdict = admission.verdict
+    logger.info(
+        "guarded request deployment=%s input_blocked=%s blocked_by=%s tags=%s trace=%s",
+        plan.deployment.name,
+        verdict.blocked if verdict else None,
+        verdict.detections["blocked_by"] if verdict else [],
+        ",".join(plan.tags),
+        trace,
+    )

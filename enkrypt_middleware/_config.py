@@ -1,0 +1,450 @@
+"""Configuration: policies, deployments and their detectors, in Enkrypt's own shapes.
+
+``load_config`` turns a file, a dict or a :class:`Config` into a :class:`Guardrails`: the compiled,
+immutable form the middleware uses per request (detectors built once, lookups precomputed).
+Every mistake surfaces here, at start-up, as a :class:`ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from ._exceptions import ConfigError
+from .detectors import BUILTIN_DETECTORS, DETECTOR_ORDER, PLANNED_DETECTORS
+from .detectors._common import DetectorConfig
+from .detectors.base import Detector
+
+__all__ = [
+    "Config",
+    "Deployment",
+    "Guardrails",
+    "InputPolicyRef",
+    "OutputPolicyRef",
+    "Policy",
+    "load_config",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+#: Detector names that only make sense on the output side (they judge an answer).
+OUTPUT_ONLY = ("relevancy", "adherence", "hallucination")
+
+
+class Policy(BaseModel):
+    """A named set of detectors, as Enkrypt's guardrails policy: ``{"detectors": {name: {...}}}``."""
+
+    model_config = _FROZEN
+
+    name: str | None = Field(default=None, description="Policy name; defaults to its key in `policies`.")
+    description: str = Field(default="", description="Free text, for people.")
+    detectors: Mapping[str, Mapping[str, Any]] = Field(
+        default_factory=dict,
+        description="Detector name -> options (`enabled`, detector options, and ours: `threshold`, "
+        "`block_message`, `timeout_ms`, `on_error`).",
+    )
+
+
+class InputAdditionalConfig(BaseModel):
+    model_config = _FROZEN
+
+    pii_redaction: bool = Field(
+        default=False,
+        description="Replace PII in scanned messages by placeholders before the app sees them; restore after.",
+    )
+
+
+class OutputAdditionalConfig(BaseModel):
+    model_config = _FROZEN
+
+    relevancy: bool = Field(default=False, description="Score the answer's relevancy to the question.")
+    adherence: bool = Field(default=False, description="Score the answer's adherence to enkrypt_context.")
+    hallucination: bool = Field(default=False, description="Flag claims not supported by enkrypt_context.")
+
+
+class _PolicyRef(BaseModel):
+    model_config = _FROZEN
+
+    policy_name: str = Field(description="Key of the policy in `policies`.")
+    enabled: bool = Field(default=True, description="Run this side at all.")
+    block: tuple[str, ...] = Field(
+        default=(), description="Detector names that block; enabled detectors not listed only report."
+    )
+
+
+class InputPolicyRef(_PolicyRef):
+    """``input_guardrails_policy`` of a deployment."""
+
+    additional_config: InputAdditionalConfig = Field(default_factory=InputAdditionalConfig)
+
+
+class OutputPolicyRef(_PolicyRef):
+    """``output_guardrails_policy`` of a deployment."""
+
+    additional_config: OutputAdditionalConfig = Field(default_factory=OutputAdditionalConfig)
+
+
+class Deployment(BaseModel):
+    """A deployment: which policies guard input and output, and how requests are admitted."""
+
+    model_config = _FROZEN
+
+    name: str | None = Field(default=None, description="Deployment name; defaults to its key.")
+    model_saved_name: str | None = Field(default=None, description="Accepted for Enkrypt parity; unused.")
+    model_version: str | None = Field(default=None, description="Accepted for Enkrypt parity; unused.")
+    input_guardrails_policy: InputPolicyRef | None = Field(default=None, description="Input side.")
+    output_guardrails_policy: OutputPolicyRef | None = Field(default=None, description="Output side.")
+    api_keys: tuple[SecretStr, ...] = Field(
+        default=(), description="When set, requests must carry one of these in the `apikey` header."
+    )
+    scan: Literal["last_user", "user", "all"] = Field(
+        default="last_user",
+        description="Input scope: the last user message, all user messages, or every message "
+        "(tool results and tool-call arguments included).",
+    )
+    output_block_mode: Literal["replace", "error"] = Field(
+        default="replace",
+        description="replace: 200 with the blocked choice replaced by the block message; "
+        "error: the error envelope with code output_guardrails_blocked.",
+    )
+    stream_mode: Literal["audit", "guard"] | None = Field(
+        default=None, description="Streaming: audit or guard; default guard when output blocks, else audit."
+    )
+    block_status: int = Field(default=400, ge=400, le=599, description="HTTP status of a block envelope.")
+    tags: tuple[str, ...] = Field(default=(), description="Tags attached to every audit event.")
+
+
+class Config(BaseModel):
+    """The whole configuration file."""
+
+    model_config = _FROZEN
+
+    policies: Mapping[str, Policy] = Field(default_factory=dict, description="Policy name -> policy.")
+    deployments: Mapping[str, Deployment] = Field(default_factory=dict, description="Deployment name -> deployment.")
+    default_deployment: str | None = Field(
+        default=None, description="Used when a request has no X-Enkrypt-Deployment header."
+    )
+    max_body_size: int = Field(default=10 * 1024 * 1024, gt=0, description="Largest request body, bytes.")
+    path_suffixes: tuple[str, ...] = Field(
+        default=("/chat/completions", "/completions"),
+        description="POSTs to paths ending with one of these are guarded.",
+    )
+    paths: tuple[str, ...] = Field(default=(), description="Exact paths guarded in addition to the suffixes.")
+    strip_enkrypt_context: bool = Field(
+        default=True, description="Remove `enkrypt_context` from the body before the app sees it."
+    )
+    refresh_api_keys: tuple[SecretStr, ...] = Field(
+        default=(),
+        description="Keys (in `apikey`) allowed to use X-Enkrypt-Refresh-Cache, besides deployment keys.",
+    )
+    refresh_min_interval_s: float = Field(
+        default=5.0, ge=0.0, description="Honour X-Enkrypt-Refresh-Cache at most once per this interval."
+    )
+
+    @field_validator("path_suffixes", "paths")
+    @classmethod
+    def _paths_start_with_slash(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"{path!r} must start with '/'")
+        return value
+
+
+# --- the compiled form -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorEntry:
+    """One detector as a side runs it."""
+
+    name: str
+    detector: Detector
+    options: DetectorConfig
+    blocks: bool
+    block_message: str
+    mode: Literal["inline", "thread", "async"]
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side (input or output) of a deployment, ready to run."""
+
+    policy_name: str
+    detectors: tuple[DetectorEntry, ...]
+    pii_redaction: bool = False
+    checks: OutputAdditionalConfig = field(default_factory=OutputAdditionalConfig)
+
+    @property
+    def blocks(self) -> bool:
+        return any(entry.blocks for entry in self.detectors)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledDeployment:
+    name: str
+    input: Side | None
+    output: Side | None
+    api_keys: tuple[bytes, ...]
+    scan: Literal["last_user", "user", "all"]
+    output_block_mode: Literal["replace", "error"]
+    stream_mode: Literal["audit", "guard"]
+    block_status: int
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    """The compiled configuration: what the middleware consults on every request."""
+
+    config: Config
+    deployments: Mapping[str, CompiledDeployment]
+    default_deployment: str | None
+    source: Path | None = None
+    custom_detectors: tuple[Detector, ...] = ()
+    refresh_keys: tuple[bytes, ...] = ()
+
+    def check_report(self) -> str:
+        """Human-readable summary of what each deployment runs and blocks (``enkrypt-middleware check``)."""
+        lines: list[str] = []
+        for name, deployment in self.deployments.items():
+            marker = " (default)" if name == self.default_deployment else ""
+            lines.append(
+                f"deployment {name}{marker}: scan={deployment.scan}, stream_mode="
+                f"{deployment.stream_mode}, output_block_mode={deployment.output_block_mode}"
+                f"{', api keys required' if deployment.api_keys else ''}"
+            )
+            for label, side in (("input", deployment.input), ("output", deployment.output)):
+                if side is None:
+                    lines.append(f"  {label}: off")
+                    continue
+                runs = ", ".join(e.name for e in side.detectors) or "nothing"
+                blocks = ", ".join(e.name for e in side.detectors if e.blocks) or "nothing"
+                extra = " + pii_redaction" if side.pii_redaction else ""
+                lines.append(f"  {label} [{side.policy_name}]: runs {runs}{extra}; blocks {blocks}")
+        return "\n".join(lines)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def _read_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file: {exc.strerror}", key=str(path)) from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            return json.loads(text)
+        if suffix == ".toml":
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover - Python 3.10
+                try:
+                    import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
+                except ImportError:
+                    raise ConfigError("TOML on Python 3.10 needs `pip install tomli`", key=str(path)) from None
+            return tomllib.loads(text)
+        if suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise ConfigError(
+                    "YAML configuration needs PyYAML: pip install 'enkrypt-middleware[yaml]'", key=str(path)
+                ) from None
+            return yaml.safe_load(text)
+    except ConfigError:
+        raise
+    except Exception as exc:  # each parser has its own error type; all mean the same here
+        raise ConfigError(f"not valid {suffix[1:].upper()}: {exc}", key=str(path)) from None
+    raise ConfigError("unsupported file type; use .json, .toml, .yaml or .yml", key=str(path))
+
+
+def _dotted(loc: Iterable[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _validate(model: type[BaseModel], data: Any, prefix: str = "") -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _dotted([*([prefix] if prefix else []), *first["loc"]])
+        raise ConfigError(first["msg"], key=key or None) from None
+
+
+def _compile_side(
+    ref: _PolicyRef,
+    where: str,
+    policies: Mapping[str, Policy],
+    custom: Mapping[str, Detector],
+    built: dict[tuple[str, str], tuple[Detector, DetectorConfig]],
+) -> Side:
+    policy = policies.get(ref.policy_name)
+    if policy is None:
+        raise ConfigError(f"no policy named {ref.policy_name!r} in `policies`", key=f"{where}.policy_name")
+    known = set(BUILTIN_DETECTORS) | set(PLANNED_DETECTORS) | set(custom) | set(OUTPUT_ONLY)
+    for index, name in enumerate(ref.block):
+        if name not in known:
+            raise ConfigError(f"unknown detector {name!r}", key=f"{where}.block.{index}")
+    entries: list[DetectorEntry] = []
+    for name in sorted(policy.detectors, key=lambda n: _order(n, custom)):
+        raw = policy.detectors[name]
+        key = f"policies.{ref.policy_name}.detectors.{name}"
+        if not isinstance(raw, Mapping):
+            raise ConfigError("detector options must be an object", key=key)
+        if not raw.get("enabled", True):
+            continue
+        cache_key = (ref.policy_name, name)
+        if cache_key not in built:
+            built[cache_key] = _build_detector(name, raw, key, custom)
+        detector, options = built[cache_key]
+        default_message = getattr(detector, "DEFAULT_BLOCK_MESSAGE", None) or f"Blocked by {name}"
+        entries.append(
+            DetectorEntry(
+                name=name,
+                detector=detector,
+                options=options,
+                blocks=name in ref.block,
+                block_message=options.block_message or default_message,
+                mode=_mode(detector),
+            )
+        )
+    return Side(policy_name=ref.policy_name, detectors=tuple(entries))
+
+
+def _mode(detector: Detector) -> Literal["inline", "thread", "async"]:
+    if inspect.iscoroutinefunction(detector.detect):
+        return "async"
+    return "inline" if getattr(detector, "inline", False) is True else "thread"
+
+
+def _order(name: str, custom: Mapping[str, Detector]) -> tuple[int, str]:
+    try:
+        return DETECTOR_ORDER.index(name), ""
+    except ValueError:
+        return len(DETECTOR_ORDER), name
+
+
+def _build_detector(
+    name: str, raw: Mapping[str, Any], key: str, custom: Mapping[str, Detector]
+) -> tuple[Detector, DetectorConfig]:
+    if name in custom:
+        options = _validate(DetectorConfig, raw, key)
+        return custom[name], options
+    model = BUILTIN_DETECTORS.get(name)
+    if model is None:
+        if name in PLANNED_DETECTORS or name in OUTPUT_ONLY:
+            raise ConfigError(
+                f"detector {name!r} is not available in this version; set enabled: false or remove it",
+                key=key,
+            )
+        raise ConfigError(f"unknown detector {name!r}", key=key)
+    options = _validate(model, {**raw, "name": name}, key)
+    try:
+        detector = options.build()
+    except ValueError as exc:
+        raise ConfigError(str(exc), key=key) from None
+    return detector, options
+
+
+def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source: Path | None = None) -> Guardrails:
+    """Build every detector once and precompute what a request needs."""
+    custom: dict[str, Detector] = {}
+    for detector in detectors:
+        if not isinstance(detector, Detector):
+            raise ConfigError(f"{detector!r} has no `name` and `detect`", key="detectors")
+        if detector.name in BUILTIN_DETECTORS:
+            raise ConfigError(f"custom detector name {detector.name!r} shadows a built-in", key="detectors")
+        custom[detector.name] = detector
+    built: dict[tuple[str, str], tuple[Detector, DetectorConfig]] = {}
+    compiled: dict[str, CompiledDeployment] = {}
+    for name, deployment in config.deployments.items():
+        where = f"deployments.{name}"
+        if deployment.name is not None and deployment.name != name:
+            raise ConfigError(f"{deployment.name!r} differs from the key {name!r}", key=f"{where}.name")
+        input_side = output_side = None
+        if deployment.input_guardrails_policy and deployment.input_guardrails_policy.enabled:
+            in_ref = deployment.input_guardrails_policy
+            side = _compile_side(in_ref, f"{where}.input_guardrails_policy", config.policies, custom, built)
+            redaction = in_ref.additional_config.pii_redaction
+            if redaction and not any(entry.name == "pii" for entry in side.detectors):
+                raise ConfigError(
+                    "pii_redaction needs the `pii` detector enabled in the input policy",
+                    key=f"{where}.input_guardrails_policy.additional_config.pii_redaction",
+                )
+            input_side = Side(side.policy_name, side.detectors, pii_redaction=redaction)
+        if deployment.output_guardrails_policy and deployment.output_guardrails_policy.enabled:
+            out_ref = deployment.output_guardrails_policy
+            side = _compile_side(out_ref, f"{where}.output_guardrails_policy", config.policies, custom, built)
+            checks = out_ref.additional_config
+            for check in OUTPUT_ONLY:
+                if getattr(checks, check):
+                    raise ConfigError(
+                        f"{check} is not available in this version",
+                        key=f"{where}.output_guardrails_policy.additional_config.{check}",
+                    )
+            output_side = Side(side.policy_name, side.detectors, checks=checks)
+        stream_mode = deployment.stream_mode or ("guard" if output_side is not None and output_side.blocks else "audit")
+        compiled[name] = CompiledDeployment(
+            name=name,
+            input=input_side,
+            output=output_side,
+            api_keys=tuple(key.get_secret_value().encode() for key in deployment.api_keys),
+            scan=deployment.scan,
+            output_block_mode=deployment.output_block_mode,
+            stream_mode=stream_mode,
+            block_status=deployment.block_status,
+            tags=deployment.tags,
+        )
+    if config.default_deployment is not None and config.default_deployment not in compiled:
+        raise ConfigError(f"no deployment named {config.default_deployment!r}", key="default_deployment")
+    return Guardrails(
+        config=config,
+        deployments=compiled,
+        default_deployment=config.default_deployment,
+        source=source,
+        custom_detectors=tuple(custom.values()),
+        refresh_keys=tuple(key.get_secret_value().encode() for key in config.refresh_api_keys),
+    )
+
+
+def load_config(
+    source: str | os.PathLike[str] | Mapping[str, Any] | Config | Guardrails,
+    *,
+    detectors: Iterable[Detector] = (),
+) -> Guardrails:
+    """Load and compile a configuration.
+
+    ``source`` is a path to a ``.json``, ``.toml`` or ``.yaml`` file, a dict in the same shape, a
+    :class:`Config`, or an already compiled :class:`Guardrails` (returned as is unless ``detectors``
+    adds custom detectors). ``detectors`` are custom detector objects that policies can name.
+    Raises :class:`ConfigError` naming the bad key.
+    """
+    path: Path | None = None
+    if isinstance(source, Guardrails):
+        extra = tuple(detectors)
+        if not extra:
+            return source
+        return compile_config(source.config, detectors=(*source.custom_detectors, *extra), source=source.source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        data = _read_file(path)
+        if not isinstance(data, Mapping):
+            raise ConfigError("the configuration must be an object at the top level", key=str(path))
+        config = _validate(Config, data)
+    elif isinstance(source, Config):
+        config = source
+    elif isinstance(source, Mapping):
+        config = _validate(Config, source)
+    else:
+        raise ConfigError(f"unsupported configuration source {type(source).__name__}", key="config")
+    return compile_config(config, detectors=detectors, source=path)

@@ -1,0 +1,533 @@
+"""The pure core: what to scan, what the findings mean, and what goes on the wire.
+
+No I/O and no awaiting here; the ASGI and WSGI adapters call these functions around the runner:
+
+    deployment = authorize(guardrails, headers)                           # may raise RequestError
+    plan = plan_request(guardrails, deployment, headers, raw_body, legacy=...)
+    outcomes = run the input side on plan.texts                           # _runner
+    admission = admit(plan, outcomes, latency)                            # block, or the body to forward
+    job = plan_response(plan, admission, raw_response)                    # None: pass through untouched
+    outcomes = run the output side on job.texts                           # _runner
+    status, body = finish_response(job, outcomes, latency)
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._config import CompiledDeployment, DetectorEntry, Guardrails, Side
+from ._exceptions import AuthenticationError, DeploymentError, InvalidRequestError
+from ._models import validate_chat_request, validate_completion_request
+from .detectors._common import COMPLIANCE_MAPPING
+from .detectors.base import Located, Report, Reporter, default_report
+from .detectors.pii import assign_placeholders
+
+__all__ = [
+    "Admission",
+    "Outcome",
+    "RequestPlan",
+    "ResponseJob",
+    "Scanned",
+    "Verdict",
+    "admit",
+    "authorize",
+    "block_envelope",
+    "evaluate",
+    "finish_response",
+    "inject_detections",
+    "plan_request",
+    "plan_response",
+    "request_texts",
+    "response_texts",
+    "wants_refresh",
+]
+
+DETECTIONS_KEY = "enkrypt_policy_detections"
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass(slots=True)
+class Scanned:
+    """One text to scan, and where it lives so that it can be rewritten in place."""
+
+    path: str
+    text: str
+    holder: Any
+    key: str | int
+    choice: int = -1
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one detector produced for one side: a finding per text, or an error."""
+
+    entry: DetectorEntry
+    located: list[Located]
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Verdict:
+    """One side's decision and its ``input_guardrails``/``output_guardrails`` object."""
+
+    detections: dict[str, Any]
+    blocked: bool
+    blocked_choices: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class RequestPlan:
+    deployment: CompiledDeployment
+    body: dict[str, Any]
+    legacy: bool
+    texts: list[Scanned]
+    context: str | None
+    tags: tuple[str, ...]
+    stream: bool
+    body_changed: bool
+
+
+@dataclass(slots=True)
+class Admission:
+    """The input verdict: either a block response, or the body the app should see."""
+
+    verdict: Verdict | None
+    block: tuple[int, bytes] | None
+    body: bytes | None
+    placeholders: dict[str, str]
+
+
+@dataclass(slots=True)
+class ResponseJob:
+    plan: RequestPlan
+    admission: Admission
+    body: dict[str, Any]
+    texts: list[Scanned]
+    raw: bytes
+    changed: bool
+
+
+# --- request side ------------------------------------------------------------------------------
+
+
+def _header(headers: Mapping[bytes, bytes], name: bytes) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1").strip()
+
+
+def select_deployment(guardrails: Guardrails, name: str | None) -> CompiledDeployment:
+    if not name:
+        if guardrails.default_deployment is None:
+            raise DeploymentError("X-Enkrypt-Deployment header is required: no default deployment is configured")
+        return guardrails.deployments[guardrails.default_deployment]
+    deployment = guardrails.deployments.get(name)
+    if deployment is None:
+        raise DeploymentError(f"deployment {name!r} not found", status=404, code="deployment_not_found")
+    return deployment
+
+
+def key_matches(provided: bytes | None, keys: Sequence[bytes]) -> bool:
+    """Constant-time membership: every configured key is compared, whatever matches."""
+    if provided is None:
+        return False
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(provided, key)
+    return found
+
+
+def parse_tags(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(tag for tag in (item.strip() for item in value.split(",")) if tag)
+
+
+def parse_json_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise InvalidRequestError("request body is not valid UTF-8", code="invalid_json") from None
+    except ValueError as exc:
+        raise InvalidRequestError(f"request body is not valid JSON: {exc}", code="invalid_json") from None
+
+
+def authorize(guardrails: Guardrails, headers: Mapping[bytes, bytes]) -> CompiledDeployment:
+    """The deployment a request names (or the default), once its API key is checked.
+
+    ``headers`` maps lower-case header names to values. Needs no body, so it runs before reading one.
+    """
+    deployment = select_deployment(guardrails, _header(headers, b"x-enkrypt-deployment"))
+    if deployment.api_keys and not key_matches(headers.get(b"apikey"), deployment.api_keys):
+        raise AuthenticationError("invalid or missing API key", param="apikey")
+    return deployment
+
+
+def wants_refresh(guardrails: Guardrails, deployment: CompiledDeployment, headers: Mapping[bytes, bytes]) -> bool:
+    """X-Enkrypt-Refresh-Cache: true from a caller the configuration allows to ask for it."""
+    if (_header(headers, b"x-enkrypt-refresh-cache") or "").lower() != "true":
+        return False
+    return key_matches(headers.get(b"apikey"), (*deployment.api_keys, *guardrails.refresh_keys))
+
+
+def plan_request(
+    guardrails: Guardrails,
+    deployment: CompiledDeployment,
+    headers: Mapping[bytes, bytes],
+    raw: bytes,
+    *,
+    legacy: bool,
+) -> RequestPlan:
+    """Parse and validate the body and pick the texts to scan; raises RequestError on a bad request."""
+    if not raw:
+        raise InvalidRequestError("request body is empty", code="invalid_json")
+    body = parse_json_body(raw)
+    if legacy:
+        validate_completion_request(body)
+    else:
+        validate_chat_request(body)
+    context = body.get("enkrypt_context")
+    changed = False
+    if context is not None and guardrails.config.strip_enkrypt_context:
+        del body["enkrypt_context"]
+        changed = True
+    return RequestPlan(
+        deployment=deployment,
+        body=body,
+        legacy=legacy,
+        texts=request_texts(body, deployment.scan, legacy=legacy) if deployment.input else [],
+        context=context,
+        tags=(*deployment.tags, *parse_tags(_header(headers, b"x-enkrypt-tags"))),
+        stream=body.get("stream") is True,
+        body_changed=changed,
+    )
+
+
+def _content_texts(out: list[Scanned], holder: dict[str, Any], prefix: str, choice: int = -1) -> None:
+    content = holder.get("content")
+    if isinstance(content, str):
+        if content:
+            out.append(Scanned(f"{prefix}.content", content, holder, "content", choice))
+    elif isinstance(content, list):
+        for j, part in enumerate(content):
+            if isinstance(part, dict):
+                kind = part.get("type")
+                key = "refusal" if kind == "refusal" else "text"
+                value = part.get(key)
+                if isinstance(value, str) and value and kind in ("text", "refusal", None):
+                    out.append(Scanned(f"{prefix}.content[{j}].{key}", value, part, key, choice))
+
+
+def _call_texts(out: list[Scanned], holder: dict[str, Any], prefix: str, choice: int = -1) -> None:
+    refusal = holder.get("refusal")
+    if isinstance(refusal, str) and refusal:
+        out.append(Scanned(f"{prefix}.refusal", refusal, holder, "refusal", choice))
+    calls = holder.get("tool_calls")
+    if isinstance(calls, list):
+        for k, call in enumerate(calls):
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict):
+                arguments = function.get("arguments")
+                if isinstance(arguments, str) and arguments:
+                    path = f"{prefix}.tool_calls[{k}].function.arguments"
+                    out.append(Scanned(path, arguments, function, "arguments", choice))
+    function = holder.get("function_call")
+    if isinstance(function, dict):
+        arguments = function.get("arguments")
+        if isinstance(arguments, str) and arguments:
+            out.append(Scanned(f"{prefix}.function_call.arguments", arguments, function, "arguments", choice))
+
+
+def request_texts(body: dict[str, Any], scan: Literal["last_user", "user", "all"], *, legacy: bool) -> list[Scanned]:
+    """The texts of a (validated) request that the input side scans, in payload order."""
+    out: list[Scanned] = []
+    if legacy:
+        prompt = body.get("prompt")
+        if isinstance(prompt, str):
+            if prompt:
+                out.append(Scanned("prompt", prompt, body, "prompt"))
+        elif isinstance(prompt, list):
+            for i, item in enumerate(prompt):
+                if isinstance(item, str) and item:
+                    out.append(Scanned(f"prompt[{i}]", item, prompt, i))
+        return out
+    messages: list[dict[str, Any]] = body["messages"]
+    if scan == "last_user":
+        for i in range(len(messages) - 1, -1, -1):
+            if messages[i].get("role") == "user":
+                _content_texts(out, messages[i], f"messages[{i}]")
+                break
+        return out
+    for i, message in enumerate(messages):
+        if scan == "all" or message.get("role") == "user":
+            _content_texts(out, message, f"messages[{i}]")
+            if scan == "all":
+                _call_texts(out, message, f"messages[{i}]")
+    return out
+
+
+# --- deciding ----------------------------------------------------------------------------------
+
+
+def _report(entry: DetectorEntry, located: Sequence[Located]) -> Report:
+    detector = entry.detector
+    if isinstance(detector, Reporter):
+        return detector.report(located)
+    return default_report(entry.name, located)
+
+
+_PII_GROUPS = ("pii", "secrets", "ip_address", "url")
+_QUOTING_FIELDS = ("redacted_text", "most_unsafe_content", "biased_text", "debiased_text")
+WITHHELD = "[WITHHELD]"
+
+
+def _withhold(details: dict[str, Any]) -> dict[str, Any]:
+    """A blocked answer must not leak through its own detections: drop values that quote it."""
+    out: dict[str, Any] = {}
+    for name, body in details.items():
+        if isinstance(body, Mapping):
+            body = dict(body)
+            for group in _PII_GROUPS if name == "pii" else ():
+                if isinstance(body.get(group), Mapping):
+                    body[group] = {placeholder: WITHHELD for placeholder in body[group]}
+            for key in _QUOTING_FIELDS:
+                if isinstance(body.get(key), str):
+                    body[key] = WITHHELD
+        out[name] = body
+    return out
+
+
+def evaluate(
+    side: Side,
+    texts: Sequence[Scanned],
+    outcomes: Sequence[Outcome],
+    latency_ms: float,
+    *,
+    redacted_text: str | None = None,
+    withhold_when_blocked: bool = False,
+) -> Verdict:
+    """Turn one side's outcomes into its detections object and a block decision."""
+    summary: dict[str, Any] = {}
+    details: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    blocked_by: list[str] = []
+    locations: dict[str, list[str]] = {}
+    blocked_choices: set[int] = set()
+    message: str | None = None
+    for outcome in outcomes:
+        entry = outcome.entry
+        if outcome.error is not None:
+            errors[entry.name] = outcome.error
+            fired = entry.options.on_error == "block"
+            if fired and entry.blocks:
+                blocked_by.append(entry.name)
+                blocked_choices.update(item.choice for item in texts)
+                message = message or entry.block_message
+            continue
+        report = _report(entry, outcome.located)
+        summary.update(report.summary)
+        body = report.details
+        if report.detected and isinstance(body, Mapping):
+            mapping = getattr(entry.detector, "compliance_mapping", None) or COMPLIANCE_MAPPING.get(entry.name)
+            if mapping is not None:
+                body = {**body, "compliance_mapping": mapping}
+        details[entry.name] = body
+        where = [found.path for found in outcome.located if found.finding.detected]
+        if where:
+            locations[entry.name] = where
+        if report.detected and entry.blocks:
+            blocked_by.append(entry.name)
+            message = message or entry.block_message
+            blocked_choices.update(
+                item.choice for item, found in zip(texts, outcome.located, strict=False) if found.finding.detected
+            )
+    blocked = bool(blocked_by)
+    if blocked and not blocked_choices:
+        blocked_choices.update(item.choice for item in texts)
+    if blocked and withhold_when_blocked:
+        details = _withhold(details)
+    detections = {
+        "summary": summary,
+        "details": details,
+        "result_message": message if blocked else redacted_text,
+        "blocked": blocked,
+        "blocked_by": blocked_by,
+        "locations": locations,
+        "errors": errors,
+        "latency_ms": round(latency_ms, 3),
+    }
+    return Verdict(detections, blocked, blocked_choices)
+
+
+def block_envelope(code: str, message: str | None, detections: dict[str, Any]) -> bytes:
+    """The error body of a block: OpenAI envelope plus the detections, no top-level ``message``.
+
+    The detections also sit inside ``error``: the openai SDK keeps only ``body["error"]`` as the
+    exception's ``body``, and they must be reachable from there.
+    """
+    error = {"message": message, "type": "guardrails_error", "param": None, "code": code}
+    return _DUMPS({"error": {**error, DETECTIONS_KEY: detections}, DETECTIONS_KEY: detections}).encode()
+
+
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]{0,40}_[0-9]{1,6}>")
+
+
+def _redact(texts: Sequence[Scanned], outcome: Outcome) -> tuple[dict[str, str], str]:
+    """Replace PII spans by placeholders in place; returns placeholder -> value and the redacted text."""
+    numbering = assign_placeholders(outcome.located)
+    pieces: list[str] = []
+    for item, found in zip(texts, outcome.located, strict=False):
+        text = item.text
+        parts: list[str] = []
+        cursor = 0
+        for span in found.finding.spans:
+            if span.start < cursor:
+                continue
+            value = text[span.start : span.end]
+            placeholder = numbering.get(value)
+            if placeholder is None:
+                continue
+            parts.append(text[cursor : span.start])
+            parts.append(placeholder)
+            cursor = span.end
+        if parts:
+            parts.append(text[cursor:])
+            item.text = "".join(parts)
+            item.holder[item.key] = item.text
+        pieces.append(item.text)
+    return {placeholder: value for value, placeholder in numbering.items()}, "\n".join(pieces)
+
+
+def admit(plan: RequestPlan, outcomes: Sequence[Outcome], latency_ms: float) -> Admission:
+    """Decide the input side: block, or hand the app its (possibly redacted) body."""
+    side = plan.deployment.input
+    placeholders: dict[str, str] = {}
+    if side is None:
+        body = _DUMPS(plan.body).encode() if plan.body_changed else None
+        return Admission(None, None, body, placeholders)
+    redacted: str | None = None
+    if side.pii_redaction:
+        pii = next((o for o in outcomes if o.entry.name == "pii" and o.error is None), None)
+        if pii is not None and any(found.finding.spans for found in pii.located):
+            placeholders, redacted = _redact(plan.texts, pii)
+    verdict = evaluate(side, plan.texts, outcomes, latency_ms, redacted_text=redacted)
+    if verdict.blocked:
+        body = block_envelope(
+            "input_guardrails_blocked",
+            verdict.detections["result_message"],
+            {"input_guardrails": verdict.detections},
+        )
+        return Admission(verdict, (plan.deployment.block_status, body), None, {})
+    changed = plan.body_changed or bool(placeholders)
+    return Admission(verdict, None, _DUMPS(plan.body).encode() if changed else None, placeholders)
+
+
+# --- response side -----------------------------------------------------------------------------
+
+
+def response_texts(body: dict[str, Any]) -> list[Scanned]:
+    """Every text of every choice: content (or parts), refusal, tool-call arguments, legacy text."""
+    out: list[Scanned] = []
+    choices = body.get("choices")
+    if not isinstance(choices, list):
+        return out
+    for position, choice in enumerate(choices):
+        if not isinstance(choice, dict):
+            continue
+        message = choice.get("message")
+        prefix = f"choices[{position}]"
+        if isinstance(message, dict):
+            _content_texts(out, message, f"{prefix}.message", position)
+            _call_texts(out, message, f"{prefix}.message", position)
+        text = choice.get("text")
+        if isinstance(text, str) and text:
+            out.append(Scanned(f"{prefix}.text", text, choice, "text", position))
+    return out
+
+
+def _restore(texts: Sequence[Scanned], placeholders: Mapping[str, str]) -> bool:
+    if not placeholders:
+        return False
+    changed = False
+
+    def swap(match: re.Match[str]) -> str:
+        return placeholders.get(match.group(), match.group())
+
+    for item in texts:
+        if "<" in item.text:
+            restored = _PLACEHOLDER.sub(swap, item.text)
+            if restored != item.text:
+                item.text = restored
+                item.holder[item.key] = restored
+                changed = True
+    return changed
+
+
+def plan_response(plan: RequestPlan, admission: Admission, raw: bytes) -> ResponseJob | None:
+    """Prepare a 2xx JSON response for the output side; None when it is not a completion to touch."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+        return None
+    texts = response_texts(body)
+    changed = _restore(texts, admission.placeholders)
+    return ResponseJob(plan, admission, body, texts, raw, changed)
+
+
+def _replace_choice(choice: dict[str, Any], message: str | None) -> None:
+    target = choice.get("message")
+    if isinstance(target, dict):
+        target["content"] = message
+        target.pop("tool_calls", None)
+        target.pop("function_call", None)
+        if "refusal" in target:
+            target["refusal"] = None
+    if "text" in choice:
+        choice["text"] = message
+    choice["finish_reason"] = "content_filter"
+
+
+def inject_detections(raw: bytes, detections: dict[str, Any]) -> bytes:
+    """Append the detections key to the host's JSON object without re-serialising what it wrote."""
+    end = raw.rstrip()
+    inner = end[:-1].rstrip()
+    separator = b"" if inner.endswith(b"{") else b","
+    return b'%b%b"%b":%b}' % (inner, separator, DETECTIONS_KEY.encode(), _DUMPS(detections).encode())
+
+
+def finish_response(
+    job: ResponseJob, outcomes: Sequence[Outcome] | None, latency_ms: float
+) -> tuple[int | None, bytes]:
+    """Status (None: keep the app's) and body of the guarded response.
+
+    ``outcomes`` is None when the output side is off.
+    """
+    plan, body = job.plan, job.body
+    deployment = plan.deployment
+    detections: dict[str, Any] = {}
+    if job.admission.verdict is not None:
+        detections["input_guardrails"] = job.admission.verdict.detections
+    changed = job.changed
+    if deployment.output is not None and outcomes is not None:
+        verdict = evaluate(deployment.output, job.texts, outcomes, latency_ms, withhold_when_blocked=True)
+        detections["output_guardrails"] = verdict.detections
+        if verdict.blocked:
+            message = verdict.detections["result_message"]
+            if deployment.output_block_mode == "error":
+                envelope = block_envelope("output_guardrails_blocked", message, detections)
+                return deployment.block_status, envelope
+            choices = body["choices"]
+            for position in sorted(verdict.blocked_choices):
+                if 0 <= position < len(choices) and isinstance(choices[position], dict):
+                    _replace_choice(choices[position], message)
+            changed = True
+    if changed or DETECTIONS_KEY in body:
+        body[DETECTIONS_KEY] = detections
+        return None, _DUMPS(body).encode()
+    return None, inject_detections(job.raw, detections)

@@ -1,0 +1,88 @@
+"""Runs one side's detectors over the scanned texts: concurrently, with timeouts and ``on_error``.
+
+How each detector runs is decided once, when the configuration is compiled (``DetectorEntry.mode``):
+
+- sync detectors that declare ``inline = True`` (the built-in regex detectors) run directly, since a
+  worker-thread hop would cost more than they do;
+- other sync detectors run in a worker thread, so a slow one never blocks the event loop;
+- async detectors run as tasks.
+
+A detector that raises or overruns ``timeout_ms`` becomes an :class:`Outcome` with ``error`` set;
+the request goes on and ``on_error`` decides what it means (see ``_engine.evaluate``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from ._config import DetectorEntry, Side
+from ._engine import Outcome, Scanned
+from .detectors.base import Finding, Located
+
+__all__ = ["run_side"]
+
+
+def _finding(value: Any) -> Finding:
+    if isinstance(value, Finding):
+        return value
+    return Finding.model_validate(value)
+
+
+def _located(item: Scanned, value: Any) -> Located:
+    return Located.model_construct(path=item.path, text=item.text, finding=_finding(value))
+
+
+def _error_text(exc: BaseException) -> str:
+    # The type only: an exception message may quote the scanned text.
+    return f"detector failed: {type(exc).__name__}"
+
+
+def _run_inline(entry: DetectorEntry, texts: Sequence[Scanned]) -> Outcome:
+    detect = entry.detector.detect
+    try:
+        return Outcome(entry, [_located(item, detect(item.text)) for item in texts])
+    except Exception as exc:
+        return Outcome(entry, [], _error_text(exc))
+
+
+async def _run_awaited(entry: DetectorEntry, texts: Sequence[Scanned], results: list[Outcome]) -> None:
+    detector = entry.detector
+    timeout = entry.options.timeout_ms / 1000
+    try:
+        with anyio.fail_after(timeout):
+            located: list[Located] = []
+            for item in texts:
+                if entry.mode == "async":
+                    value = await detector.detect(item.text)  # type: ignore[misc]
+                else:
+                    value = await anyio.to_thread.run_sync(partial(detector.detect, item.text), abandon_on_cancel=True)
+                located.append(_located(item, value))
+        results.append(Outcome(entry, located))
+    except TimeoutError:
+        results.append(Outcome(entry, [], f"timed out after {entry.options.timeout_ms} ms"))
+    except Exception as exc:
+        results.append(Outcome(entry, [], _error_text(exc)))
+
+
+async def run_side(side: Side, texts: Sequence[Scanned]) -> tuple[list[Outcome], float]:
+    """Run every detector of ``side`` on ``texts``; returns the outcomes and the elapsed milliseconds."""
+    started = time.perf_counter()
+    inline = [entry for entry in side.detectors if entry.mode == "inline"]
+    awaited = [entry for entry in side.detectors if entry.mode != "inline"]
+    outcomes: list[Outcome] = []
+    if not awaited:
+        outcomes = [_run_inline(entry, texts) for entry in inline]
+    else:
+        async with anyio.create_task_group() as group:
+            for entry in awaited:
+                group.start_soon(_run_awaited, entry, texts, outcomes)
+            outcomes.extend(_run_inline(entry, texts) for entry in inline)
+        order = {entry.name: index for index, entry in enumerate(side.detectors)}
+        outcomes.sort(key=lambda outcome: order[outcome.entry.name])
+    return outcomes, (time.perf_counter() - started) * 1000

@@ -1,0 +1,197 @@
+"""``enkrypt-middleware``: serve a guarded app, scan JSONL offline, check a configuration."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+import anyio
+
+from . import _engine as engine
+from ._config import Side, load_config
+from ._exceptions import ConfigError
+from ._runner import run_side
+
+__all__ = ["DEMO_CONFIG", "main"]
+
+#: The deployment `serve` uses without --config: what a first-time user can try at once.
+DEMO_CONFIG: dict[str, Any] = {
+    "policies": {
+        "demo-input": {
+            "detectors": {
+                "keyword_detector": {"enabled": True, "banned_keywords": ["project zeus", "forbidden-word"]},
+                "pii": {"enabled": True, "entities": ["pii", "secrets", "ip_address", "url"]},
+                "sponge_attack": {"enabled": True},
+            }
+        },
+        "demo-output": {
+            "detectors": {
+                "keyword_detector": {"enabled": True, "banned_keywords": ["project zeus", "forbidden-word"]},
+                "pii": {"enabled": True, "entities": ["secrets"]},
+            }
+        },
+    },
+    "deployments": {
+        "demo": {
+            "input_guardrails_policy": {
+                "policy_name": "demo-input",
+                "block": ["keyword_detector", "sponge_attack"],
+                "additional_config": {"pii_redaction": True},
+            },
+            "output_guardrails_policy": {
+                "policy_name": "demo-output",
+                "block": ["keyword_detector", "pii"],
+            },
+        }
+    },
+    "default_deployment": "demo",
+}
+
+
+def _examples(base: str) -> str:
+    return f"""
+Guarded demo server on {base}  (deployment "demo": keywords "project zeus", "forbidden-word" blocked;
+PII redacted before the model; secrets in answers blocked). Try:
+
+  curl -s {base}/v1/chat/completions -H 'Content-Type: application/json' \\
+    -d '{{"model": "enkrypt-standin-1", "messages": [{{"role": "user", "content": "Hello, I am jo@example.com"}}]}}'
+
+  curl -s {base}/v1/chat/completions -H 'Content-Type: application/json' \\
+    -d '{{"model": "enkrypt-standin-1", "messages": [{{"role": "user", "content": "Tell me about project zeus"}}]}}'
+
+  python - <<'PY'
+from openai import OpenAI
+client = OpenAI(base_url="{base}/v1", api_key="unused")
+reply = client.chat.completions.create(
+    model="enkrypt-standin-1",
+    messages=[{{"role": "user", "content": "echo: my key is AKIAIOSFODNN7EXAMPLE"}}],
+    extra_headers={{"X-Enkrypt-Deployment": "demo"}},
+)
+print(reply.choices[0].message.content)
+print(reply.model_extra["enkrypt_policy_detections"])
+PY
+"""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+    except ImportError:
+        print("serve needs uvicorn: pip install 'enkrypt-middleware[serve]'", file=sys.stderr)
+        return 2
+    from ._asgi import EnkryptMiddleware
+    from ._standin import standin_app, upstream_app
+
+    guardrails = load_config(args.config or DEMO_CONFIG)
+    host_app = upstream_app(args.upstream) if args.upstream else standin_app()
+    app = EnkryptMiddleware(host_app, config=guardrails)
+    shown_host = "localhost" if args.host in ("0.0.0.0", "127.0.0.1", "::") else args.host
+    print(_examples(f"http://{shown_host}:{args.port}"), flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    guardrails = load_config(args.config)
+    print(f"{args.config}: OK")
+    print(guardrails.check_report())
+    return 0
+
+
+def _scan_side(args: argparse.Namespace) -> Side:
+    if args.detector:
+        policy = {"detectors": {name: {"enabled": True} for name in args.detector}}
+        ref = {"policy_name": "scan", "block": list(args.detector)}
+        side_key = "input_guardrails_policy" if args.side == "input" else "output_guardrails_policy"
+        guardrails = load_config({"policies": {"scan": policy}, "deployments": {"scan": {side_key: ref}}})
+        deployment = guardrails.deployments["scan"]
+    else:
+        if not args.config:
+            raise ConfigError("give --config FILE (with --deployment) or at least one --detector", key="scan")
+        guardrails = load_config(args.config)
+        name = args.deployment or guardrails.default_deployment
+        if name is None or name not in guardrails.deployments:
+            raise ConfigError(f"no deployment {name!r} in {args.config}", key="--deployment")
+        deployment = guardrails.deployments[name]
+    side = deployment.input if args.side == "input" else deployment.output
+    if side is None:
+        raise ConfigError(f"the {args.side} side of this deployment is off", key="--side")
+    return side
+
+
+def _lines(stream: IO[str], show_progress: bool) -> Iterator[str]:
+    count = 0
+    for line in stream:
+        count += 1
+        if show_progress and count % 100 == 0:
+            print(f"\rscanned {count} lines", end="", file=sys.stderr, flush=True)
+        yield line
+    if show_progress:
+        print(f"\rscanned {count} lines", file=sys.stderr, flush=True)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    side = _scan_side(args)
+    reading_file = args.file not in (None, "-")
+    stream: IO[str] = open(args.file, encoding="utf-8") if reading_file else sys.stdin
+    show_progress = reading_file and sys.stderr.isatty()
+
+    async def scan_all() -> None:
+        with stream:
+            for number, line in enumerate(_lines(stream, show_progress), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    text = record["text"]
+                    if not isinstance(text, str):
+                        raise TypeError
+                except (ValueError, KeyError, TypeError):
+                    raise SystemExit(f"line {number}: expected a JSON object with a string `text`") from None
+                texts = [engine.Scanned("text", text, record, "text")]
+                outcomes, latency = await run_side(side, texts)
+                verdict = engine.evaluate(side, texts, outcomes, latency)
+                result = {key: verdict.detections[key] for key in ("summary", "details", "result_message")}
+                sys.stdout.write(engine._DUMPS(result) + "\n")
+
+    anyio.run(scan_all)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="enkrypt-middleware", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve an OpenAI-compatible app guarded by the middleware")
+    serve.add_argument("--config", help="configuration file (default: the built-in demo deployment)")
+    serve.add_argument("--upstream", help="forward to this OpenAI-compatible base URL instead of the stand-in")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+    serve.set_defaults(run=_serve)
+
+    scan = commands.add_parser("scan", help="run detectors over JSONL lines of {'text': ...}")
+    scan.add_argument("--config")
+    scan.add_argument("--deployment")
+    scan.add_argument("--detector", action="append", default=[], help="a built-in detector (repeatable)")
+    scan.add_argument("--side", choices=("input", "output"), default="input")
+    scan.add_argument("file", nargs="?", default="-")
+    scan.set_defaults(run=_scan)
+
+    check = commands.add_parser("check", help="validate a configuration and show what it runs")
+    check.add_argument("--config", required=True)
+    check.set_defaults(run=_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return result

@@ -1,0 +1,112 @@
+"""The detector protocol and the typed results detectors return.
+
+A detector is any object with a ``name`` and a ``detect(text)`` method, sync or async, that
+returns a :class:`Finding`. No base class is required::
+
+    class ShoutDetector:
+        name = "shouting"
+
+        def detect(self, text: str) -> Finding:
+            ratio = sum(c.isupper() for c in text) / max(len(text), 1)
+            return Finding(detected=ratio > 0.8, score=ratio)
+
+A detector is called once per scanned text (one message, one content part, one tool-call
+argument string, one response choice). How the findings of several texts become the Enkrypt
+``summary``/``details`` of one side is the job of :meth:`Reporter.report`; detectors without a
+``report`` method get :func:`default_report`.
+
+Optional attributes a detector may have:
+
+``inline`` (bool)
+    ``True`` for sync detectors that are fast and never block (regexes over a request): they
+    run directly on the event loop. Sync detectors without it run in a worker thread.
+``compliance_mapping`` (mapping)
+    Frameworks this detector maps to; shown in ``details`` when it fires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Detector",
+    "Finding",
+    "Located",
+    "Report",
+    "Reporter",
+    "Span",
+    "default_report",
+]
+
+
+class Span(BaseModel):
+    """A matched region of the scanned text, by offsets (never a copy of the value)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0, description="Offset of the first character (Python str index).")
+    end: int = Field(ge=0, description="Offset one past the last character.")
+    label: str = Field(description="What was found, e.g. EMAIL_ADDRESS, AWS_ACCESS_KEY, or the keyword.")
+    group: str = Field(default="", description="Enkrypt entity group: pii, secrets, ip_address, url.")
+
+
+class Finding(BaseModel):
+    """What one detector found in one text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detected: bool = Field(description="Whether this text trips the detector (threshold already applied).")
+    score: float = Field(default=0.0, ge=0.0, le=1.0, description="Confidence or severity in [0, 1].")
+    spans: tuple[Span, ...] = Field(default=(), description="Matched regions, sorted by start.")
+    details: Mapping[str, Any] = Field(
+        default_factory=dict, description="Detector-specific, JSON-ready details for this text."
+    )
+
+
+class Located(BaseModel):
+    """A finding together with the text it was found in and where that text sits in the payload."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str = Field(description="Where the text is, e.g. 'messages[2].content[0].text' or 'choices[0]'.")
+    text: str
+    finding: Finding
+
+
+class Report(BaseModel):
+    """One detector's contribution to one side's ``summary`` and ``details``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detected: bool
+    summary: Mapping[str, Any] = Field(description="Keys merged into the side's summary.")
+    details: Any = Field(description="Value placed at details[<detector name>].")
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Anything with a name and a ``detect`` method (sync or async)."""
+
+    name: str
+
+    def detect(self, text: str) -> Finding | Awaitable[Finding]: ...
+
+
+@runtime_checkable
+class Reporter(Protocol):
+    """A detector that shapes its own Enkrypt summary and details from all its findings."""
+
+    def report(self, findings: Sequence[Located]) -> Report: ...
+
+
+def default_report(name: str, findings: Sequence[Located]) -> Report:
+    """summary ``{name: 0|1}``; details: the highest score and the details of the strongest hit."""
+    detected = any(item.finding.detected for item in findings)
+    strongest = max(findings, key=lambda item: (item.finding.detected, item.finding.score), default=None)
+    details: dict[str, Any] = {"score": strongest.finding.score if strongest else 0.0}
+    if strongest is not None:
+        details.update(strongest.finding.details)
+    return Report(detected=detected, summary={name: int(detected)}, details=details)
