@@ -146,9 +146,7 @@ class Server:
             loop,
         ]
         self._log = self.log_path.open("wb")
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("PYTHONDEVMODE", "PYTHONASYNCIODEBUG"))
-        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONDEVMODE", "PYTHONASYNCIODEBUG"))}
         self.proc = subprocess.Popen(  # taskset execs uvicorn, so proc.pid is the server's pid
             cmd,
             cwd=ROOT,
@@ -286,9 +284,7 @@ class LoadGenerator:
             str(script_path),
             f"http://{HOST}:{port}{target.path}",
         ]
-        out = subprocess.run(
-            cmd, capture_output=True, text=True, check=False, preexec_fn=_pin_fallback(self.cpu)
-        )
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False, preexec_fn=_pin_fallback(self.cpu))
         for line in out.stdout.splitlines():
             if line.startswith("BENCH_JSON "):
                 result: dict[str, Any] = json.loads(line[len("BENCH_JSON ") :])
@@ -320,7 +316,7 @@ class LoadGenerator:
         out = subprocess.run(
             cmd, cwd=ROOT, capture_output=True, text=True, check=False, preexec_fn=_pin_fallback(self.cpu)
         )
-        if out.returncode != 0:
+        if out.returncode != 0 or "Traceback" in out.stderr:
             raise RuntimeError(f"bench.loadgen failed (exit {out.returncode}):\n{out.stderr}")
         result: dict[str, Any] = json.loads(out.stdout)
         return result
@@ -450,9 +446,7 @@ def summarize(scenario: Scenario, results: list[Round]) -> dict[str, Any]:
         "rps_ratio": c["rps"] / b["rps"],
         "rps_ratio_median_of_pairs": _median([y.rps / x.rps for x, y in pairs]),
         "cpu_added_us": c["cpu_us_per_request"] - b["cpu_us_per_request"],
-        "cpu_added_us_median_of_pairs": _median(
-            [y.cpu_us_per_request - x.cpu_us_per_request for x, y in pairs]
-        ),
+        "cpu_added_us_median_of_pairs": _median([y.cpu_us_per_request - x.cpu_us_per_request for x, y in pairs]),
         "p50_added_ms": c["p50_ms"] - b["p50_ms"],
         "p99_added_ms": c["p99_ms"] - b["p99_ms"],
         "errors": sum(sum(r.errors.values()) for r in results),
@@ -546,8 +540,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     lines = []
     for n, row in enumerate(rows):
         cells = [
-            cell.rjust(w) if i in right else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
         if n == 0:
@@ -596,9 +589,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="seconds per round of the 50 ms latency scenario (default 6)",
     )
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per server (default 2)")
-    parser.add_argument(
-        "--connections", type=int, default=16, help="connections for RPS scenarios (default 16)"
-    )
+    parser.add_argument("--connections", type=int, default=16, help="connections for RPS scenarios (default 16)")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--http", choices=("auto", "httptools", "h11"), default="auto")
     parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto")
@@ -616,14 +607,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    http_impl = (
-        args.http
-        if args.http != "auto"
-        else ("httptools" if importlib.util.find_spec("httptools") else "h11")
-    )
-    loop = (
-        args.loop if args.loop != "auto" else ("uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
-    )
+    http_impl = args.http if args.http != "auto" else ("httptools" if importlib.util.find_spec("httptools") else "h11")
+    loop = args.loop if args.loop != "auto" else ("uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
     server_cpu, load_cpu = _cpus()
     if load_cpu is not None:
         os.sched_setaffinity(0, {load_cpu})  # keep this process (and its children) off the server's CPU
@@ -633,9 +618,7 @@ def main(argv: list[str] | None = None) -> int:
     slow = ("bare_slow", "bare_slow_b") if args.aa else ("bare_slow", "guarded_slow")
     chat = Target("POST", CHAT_PATH, REQUEST_BODY)
     scenarios = {
-        "passthrough": Scenario(
-            "passthrough", fast, Target("GET", HEALTH_PATH, None), args.connections, args.seconds
-        ),
+        "passthrough": Scenario("passthrough", fast, Target("GET", HEALTH_PATH, None), args.connections, args.seconds),
         "chat": Scenario("chat", fast, chat, args.connections, args.seconds),
         "latency": Scenario("latency", slow, chat, 1, args.latency_seconds),
     }

@@ -159,7 +159,7 @@ class EnkryptMiddleware:
             outcomes, latency = await run_side(deployment.input, plan.texts)
         admission = engine.admit(plan, outcomes, latency)
         if admission.block is not None:
-            _audit(plan, headers, admission, None)
+            _audit(plan, headers, admission.verdict, None)
             for message in _json_response(*admission.block):
                 await send(message)
             return
@@ -230,7 +230,7 @@ class _ResponseGuard:
         plan, admission = self.plan, self.admission
         job = engine.plan_response(plan, admission, raw)
         if job is None:
-            _audit(plan, self.request_headers, admission, None)
+            _audit(plan, self.request_headers, admission.verdict, None)
             await self.send(start)
             await self.send({"type": "http.response.body", "body": raw, "more_body": False})
             return
@@ -239,25 +239,33 @@ class _ResponseGuard:
         output = plan.deployment.output
         if output is not None:
             outcomes, latency = await run_side(output, job.texts)
-        status, body = engine.finish_response(job, outcomes, latency)
-        _audit(plan, self.request_headers, admission, body if status is not None else None)
+        status, body, verdict = engine.finish_response(job, outcomes, latency)
+        _audit(plan, self.request_headers, admission.verdict, verdict)
         headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await self.send({**start, "status": status or start["status"], "headers": headers})
         await self.send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-def _audit(plan: engine.RequestPlan, headers: Mapping[bytes, bytes], admission: engine.Admission, _: Any) -> None:
-    """One log record per guarded request: deployment, verdict, tags and trace ids. Never text."""
+def _audit(
+    plan: engine.RequestPlan,
+    headers: Mapping[bytes, bytes],
+    input_verdict: engine.Verdict | None,
+    output_verdict: engine.Verdict | None,
+) -> None:
+    """One log record per guarded request: deployment, verdicts, tags and trace ids. Never text."""
     if not logger.isEnabledFor(logging.INFO):
         return
     trace = {name.decode(): headers[name].decode("latin-1") for name in _TRACE_HEADERS if name in headers}
-    verdict = admission.verdict
     logger.info(
-        "guarded request deployment=%s input_blocked=%s blocked_by=%s tags=%s trace=%s",
+        "guarded request deployment=%s input_blocked=%s output_blocked=%s blocked_by=%s tags=%s trace=%s",
         plan.deployment.name,
-        verdict.blocked if verdict else None,
-        verdict.detections["blocked_by"] if verdict else [],
+        input_verdict.blocked if input_verdict else None,
+        output_verdict.blocked if output_verdict else None,
+        [
+            *(input_verdict.detections["blocked_by"] if input_verdict else []),
+            *(output_verdict.detections["blocked_by"] if output_verdict else []),
+        ],
         ",".join(plan.tags),
         trace,
     )

@@ -503,8 +503,8 @@ def inject_detections(raw: bytes, detections: dict[str, Any]) -> bytes:
 
 def finish_response(
     job: ResponseJob, outcomes: Sequence[Outcome] | None, latency_ms: float
-) -> tuple[int | None, bytes]:
-    """Status (None: keep the app's) and body of the guarded response.
+) -> tuple[int | None, bytes, Verdict | None]:
+    """Status (None: keep the app's), body and output verdict of the guarded response.
 
     ``outcomes`` is None when the output side is off.
     """
@@ -514,6 +514,7 @@ def finish_response(
     if job.admission.verdict is not None:
         detections["input_guardrails"] = job.admission.verdict.detections
     changed = job.changed
+    verdict = None
     if deployment.output is not None and outcomes is not None:
         verdict = evaluate(deployment.output, job.texts, outcomes, latency_ms, withhold_when_blocked=True)
         detections["output_guardrails"] = verdict.detections
@@ -521,7 +522,7 @@ def finish_response(
             message = verdict.detections["result_message"]
             if deployment.output_block_mode == "error":
                 envelope = block_envelope("output_guardrails_blocked", message, detections)
-                return deployment.block_status, envelope
+                return deployment.block_status, envelope, verdict
             choices = body["choices"]
             for position in sorted(verdict.blocked_choices):
                 if 0 <= position < len(choices) and isinstance(choices[position], dict):
@@ -529,5 +530,5 @@ def finish_response(
             changed = True
     if changed or DETECTIONS_KEY in body:
         body[DETECTIONS_KEY] = detections
-        return None, _DUMPS(body).encode()
-    return None, inject_detections(job.raw, detections)
+        return None, _DUMPS(body).encode(), verdict
+    return None, inject_detections(job.raw, detections), verdict

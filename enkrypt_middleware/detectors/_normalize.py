@@ -69,9 +69,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _strip(s: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", s) if unicodedata.category(c) not in _DROP_CATEGORIES
-    )
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if unicodedata.category(c) not in _DROP_CATEGORIES)
 
 
 @lru_cache(maxsize=4096)
@@ -118,8 +116,6 @@ def original_span(text: str, offsets: list[int], start: int, end: int) -> tuple[
     orig_start = offsets[start]
     orig_end = offsets[end - 1] + 1
     n = len(text)
-    while (
-        orig_end < n and not text[orig_end].isascii() and unicodedata.category(text[orig_end]) in ("Mn", "Me")
-    ):
+    while orig_end < n and not text[orig_end].isascii() and unicodedata.category(text[orig_end]) in ("Mn", "Me"):
         orig_end += 1
     return orig_start, orig_end

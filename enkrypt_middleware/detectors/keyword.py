@@ -61,9 +61,7 @@ def _token_regex(token: str) -> str:
 
 def _trie_regex(node: dict[str, Any], last: str) -> str:
     """Alternation for the keywords below ``node``; ``last`` is the token that led to it."""
-    branches = [
-        _token_regex(token) + _trie_regex(child, token) for token, child in node.items() if token != _END
-    ]
+    branches = [_token_regex(token) + _trie_regex(child, token) for token, child in node.items() if token != _END]
     if _END in node:  # shortest alternative last, so the longest keyword wins
         branches.append(r"(?!\w)" if _is_word(last) else "")
     if len(branches) == 1:
@@ -118,16 +116,12 @@ class KeywordDetector:
             matches = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text.lower())]
         else:
             folded, offsets = fold_with_offsets(text)
-            matches = [
-                (*original_span(text, offsets, m.start(), m.end()), m.group())
-                for m in pattern.finditer(folded)
-            ]
+            matches = [(*original_span(text, offsets, m.start(), m.end()), m.group()) for m in pattern.finditer(folded)]
         if not matches:
             return _CLEAN
         by_folded = self._keyword_by_folded
         spans = tuple(
-            Span(start=start, end=end, label=by_folded[_SPACE.join(found.split())])
-            for start, end, found in matches
+            Span(start=start, end=end, label=by_folded[_SPACE.join(found.split())]) for start, end, found in matches
         )
         return Finding(detected=True, score=1.0, spans=spans)
 
