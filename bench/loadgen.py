@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import sys
 import time
@@ -119,9 +120,7 @@ async def _run(host: str, port: int, request: bytes, connections: int, seconds: 
         done: asyncio.Future[None] = loop.create_future()
         try:
             transport, _protocol = await loop.create_connection(
-                lambda done=done: _Connection(request, stats, done),  # type: ignore[misc]
-                host,
-                port,
+                functools.partial(_Connection, request, stats, done), host, port
             )
         except OSError:
             stats.connect_errors += 1
@@ -135,8 +134,8 @@ async def _run(host: str, port: int, request: bytes, connections: int, seconds: 
     try:
         await asyncio.wait_for(asyncio.gather(*closed), timeout=10)
     except asyncio.TimeoutError:
-        for transport in transports:
-            transport.close()
+        for open_transport in transports:
+            open_transport.close()
     latencies = sorted(stats.latencies_ns[:count])
     us = [ns // 1000 for ns in latencies]
     return {
