@@ -11,8 +11,9 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from ._exceptions import ConfigError
 from .detectors import BUILTIN_DETECTORS, DETECTOR_ORDER, PLANNED_DETECTORS
 from .detectors._common import DetectorConfig
-from .detectors.base import Detector
+from .detectors.base import Detector, Located, Report, Reporter, default_report
 
 __all__ = [
     "Config",
@@ -171,6 +172,7 @@ class DetectorEntry:
     blocks: bool
     block_message: str
     mode: Literal["inline", "thread", "async"]
+    report: Callable[[Sequence[Located]], Report]
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,44 +283,62 @@ def _validate(model: type[BaseModel], data: Any, prefix: str = "") -> Any:
         raise ConfigError(first["msg"], key=key or None) from None
 
 
-def _compile_side(
-    ref: _PolicyRef,
-    where: str,
-    policies: Mapping[str, Policy],
-    custom: Mapping[str, Detector],
-    built: dict[tuple[str, str], tuple[Detector, DetectorConfig]],
-) -> Side:
-    policy = policies.get(ref.policy_name)
-    if policy is None:
+class _Enabled(BaseModel):
+    """Reads just ``enabled`` (coerced as pydantic would) to decide whether to build a detector."""
+
+    enabled: bool = True
+
+
+Built = tuple[tuple[str, Detector, DetectorConfig], ...]
+
+
+def _compile_policies(policies: Mapping[str, Policy], custom: Mapping[str, Detector]) -> dict[str, Built]:
+    """Build the enabled detectors of every policy, used or not, so that any mistake shows at start-up."""
+    compiled: dict[str, Built] = {}
+    for policy_name, policy in policies.items():
+        if policy.name is not None and policy.name != policy_name:
+            raise ConfigError(
+                f"{policy.name!r} differs from the key {policy_name!r}", key=f"policies.{policy_name}.name"
+            )
+        built: list[tuple[str, Detector, DetectorConfig]] = []
+        for name in sorted(policy.detectors, key=_order):
+            raw = policy.detectors[name]
+            key = f"policies.{policy_name}.detectors.{name}"
+            if not isinstance(raw, Mapping):
+                raise ConfigError("detector options must be an object", key=key)
+            if not _validate(_Enabled, {"enabled": raw.get("enabled", True)}, key).enabled:
+                continue
+            built.append((name, *_build_detector(name, raw, key, custom)))
+        compiled[policy_name] = tuple(built)
+    return compiled
+
+
+def _compile_side(ref: _PolicyRef, where: str, policies: Mapping[str, Built], custom: Mapping[str, Detector]) -> Side:
+    built = policies.get(ref.policy_name)
+    if built is None:
         raise ConfigError(f"no policy named {ref.policy_name!r} in `policies`", key=f"{where}.policy_name")
     known = set(BUILTIN_DETECTORS) | set(PLANNED_DETECTORS) | set(custom) | set(OUTPUT_ONLY)
     for index, name in enumerate(ref.block):
         if name not in known:
             raise ConfigError(f"unknown detector {name!r}", key=f"{where}.block.{index}")
-    entries: list[DetectorEntry] = []
-    for name in sorted(policy.detectors, key=lambda n: _order(n, custom)):
-        raw = policy.detectors[name]
-        key = f"policies.{ref.policy_name}.detectors.{name}"
-        if not isinstance(raw, Mapping):
-            raise ConfigError("detector options must be an object", key=key)
-        if not raw.get("enabled", True):
-            continue
-        cache_key = (ref.policy_name, name)
-        if cache_key not in built:
-            built[cache_key] = _build_detector(name, raw, key, custom)
-        detector, options = built[cache_key]
-        default_message = getattr(detector, "DEFAULT_BLOCK_MESSAGE", None) or f"Blocked by {name}"
-        entries.append(
-            DetectorEntry(
-                name=name,
-                detector=detector,
-                options=options,
-                blocks=name in ref.block,
-                block_message=options.block_message or default_message,
-                mode=_mode(detector),
-            )
+    entries = tuple(
+        DetectorEntry(
+            name=name,
+            detector=detector,
+            options=options,
+            blocks=name in ref.block,
+            block_message=options.block_message or _default_message(detector, name),
+            mode=_mode(detector),
+            report=detector.report if isinstance(detector, Reporter) else partial(default_report, name),
         )
-    return Side(policy_name=ref.policy_name, detectors=tuple(entries))
+        for name, detector, options in built
+    )
+    return Side(policy_name=ref.policy_name, detectors=entries)
+
+
+def _default_message(detector: Detector, name: str) -> str:
+    message = getattr(detector, "DEFAULT_BLOCK_MESSAGE", None)
+    return message if isinstance(message, str) else f"Blocked by {name}"
 
 
 def _mode(detector: Detector) -> Literal["inline", "thread", "async"]:
@@ -327,7 +347,7 @@ def _mode(detector: Detector) -> Literal["inline", "thread", "async"]:
     return "inline" if getattr(detector, "inline", False) is True else "thread"
 
 
-def _order(name: str, custom: Mapping[str, Detector]) -> tuple[int, str]:
+def _order(name: str) -> tuple[int, str]:
     try:
         return DETECTOR_ORDER.index(name), ""
     except ValueError:
@@ -365,7 +385,7 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
         if detector.name in BUILTIN_DETECTORS:
             raise ConfigError(f"custom detector name {detector.name!r} shadows a built-in", key="detectors")
         custom[detector.name] = detector
-    built: dict[tuple[str, str], tuple[Detector, DetectorConfig]] = {}
+    policies = _compile_policies(config.policies, custom)
     compiled: dict[str, CompiledDeployment] = {}
     for name, deployment in config.deployments.items():
         where = f"deployments.{name}"
@@ -374,7 +394,7 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
         input_side = output_side = None
         if deployment.input_guardrails_policy and deployment.input_guardrails_policy.enabled:
             in_ref = deployment.input_guardrails_policy
-            side = _compile_side(in_ref, f"{where}.input_guardrails_policy", config.policies, custom, built)
+            side = _compile_side(in_ref, f"{where}.input_guardrails_policy", policies, custom)
             redaction = in_ref.additional_config.pii_redaction
             if redaction and not any(entry.name == "pii" for entry in side.detectors):
                 raise ConfigError(
@@ -384,7 +404,7 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
             input_side = Side(side.policy_name, side.detectors, pii_redaction=redaction)
         if deployment.output_guardrails_policy and deployment.output_guardrails_policy.enabled:
             out_ref = deployment.output_guardrails_policy
-            side = _compile_side(out_ref, f"{where}.output_guardrails_policy", config.policies, custom, built)
+            side = _compile_side(out_ref, f"{where}.output_guardrails_policy", policies, custom)
             checks = out_ref.additional_config
             for check in OUTPUT_ONLY:
                 if getattr(checks, check):

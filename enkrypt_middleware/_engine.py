@@ -24,7 +24,7 @@ from ._config import CompiledDeployment, DetectorEntry, Guardrails, Side
 from ._exceptions import AuthenticationError, DeploymentError, InvalidRequestError
 from ._models import validate_chat_request, validate_completion_request
 from .detectors._common import COMPLIANCE_MAPPING
-from .detectors.base import Located, Report, Reporter, default_report
+from .detectors.base import Located
 from .detectors.pii import assign_placeholders
 
 __all__ = [
@@ -273,13 +273,6 @@ def request_texts(body: dict[str, Any], scan: Literal["last_user", "user", "all"
 # --- deciding ----------------------------------------------------------------------------------
 
 
-def _report(entry: DetectorEntry, located: Sequence[Located]) -> Report:
-    detector = entry.detector
-    if isinstance(detector, Reporter):
-        return detector.report(located)
-    return default_report(entry.name, located)
-
-
 _PII_GROUPS = ("pii", "secrets", "ip_address", "url")
 _QUOTING_FIELDS = ("redacted_text", "most_unsafe_content", "biased_text", "debiased_text")
 WITHHELD = "[WITHHELD]"
@@ -328,7 +321,7 @@ def evaluate(
                 blocked_choices.update(item.choice for item in texts)
                 message = message or entry.block_message
             continue
-        report = _report(entry, outcome.located)
+        report = entry.report(outcome.located)
         summary.update(report.summary)
         body = report.details
         if report.detected and isinstance(body, Mapping):

@@ -35,7 +35,7 @@ def _finding(value: Any) -> Finding:
 
 
 def _located(item: Scanned, value: Any) -> Located:
-    return Located.model_construct(path=item.path, text=item.text, finding=_finding(value))
+    return Located(item.path, item.text, value if isinstance(value, Finding) else _finding(value))
 
 
 def _error_text(exc: BaseException) -> str:

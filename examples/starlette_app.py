@@ -15,21 +15,28 @@ from enkrypt_middleware import EnkryptMiddleware, load_config
 GUARDRAILS = load_config(
     {
         "policies": {
-            "strict": {
+            "prompts": {
                 "detectors": {
                     "keyword_detector": {"enabled": True, "banned_keywords": ["project zeus"]},
                     "pii": {"enabled": True, "entities": ["pii", "secrets"]},
                 }
-            }
+            },
+            # answers may repeat the user's own (restored) details, but never a credential
+            "answers": {
+                "detectors": {
+                    "keyword_detector": {"enabled": True, "banned_keywords": ["project zeus"]},
+                    "pii": {"enabled": True, "entities": ["secrets"]},
+                }
+            },
         },
         "deployments": {
             "support-bot": {
                 "input_guardrails_policy": {
-                    "policy_name": "strict",
+                    "policy_name": "prompts",
                     "block": ["keyword_detector"],
                     "additional_config": {"pii_redaction": True},
                 },
-                "output_guardrails_policy": {"policy_name": "strict", "block": ["keyword_detector", "pii"]},
+                "output_guardrails_policy": {"policy_name": "answers", "block": ["keyword_detector", "pii"]},
             }
         },
         "default_deployment": "support-bot",

@@ -27,6 +27,7 @@ Optional attributes a detector may have:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,24 +67,26 @@ class Finding(BaseModel):
     )
 
 
-class Located(BaseModel):
-    """A finding together with the text it was found in and where that text sits in the payload."""
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding together with the text it was found in and where that text sits in the payload.
 
-    model_config = ConfigDict(frozen=True)
+    ``path`` is e.g. ``messages[2].content[0].text`` or ``choices[0].message.content``. (A plain
+    dataclass: one is made per detector per text on every request, and it holds nothing to validate.)
+    """
 
-    path: str = Field(description="Where the text is, e.g. 'messages[2].content[0].text' or 'choices[0]'.")
+    path: str
     text: str
     finding: Finding
 
 
-class Report(BaseModel):
-    """One detector's contribution to one side's ``summary`` and ``details``."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One detector's contribution to one side: ``summary`` keys and the value of ``details[<name>]``."""
 
     detected: bool
-    summary: Mapping[str, Any] = Field(description="Keys merged into the side's summary.")
-    details: Any = Field(description="Value placed at details[<detector name>].")
+    summary: Mapping[str, Any]
+    details: Any
 
 
 @runtime_checkable

@@ -88,6 +88,21 @@ def _compile(folded_keywords: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(branches))
 
 
+#: Up to this many gate words are looked for with ``in``; more use a set of the text's words.
+_MAX_SUBSTRING_GATES = 12
+
+
+def _word_table() -> bytes:
+    table = bytearray(b" " * 256)
+    for byte in b"abcdefghijklmnopqrstuvwxyz0123456789_":
+        table[byte] = byte
+    return bytes(table)
+
+
+_WORD_BYTES = _word_table()
+_ASCII_WORD = re.compile(r"[a-z0-9_]+")
+
+
 class KeywordDetector:
     """Finds banned keywords; spans are in original-text offsets, labelled with the keyword as configured."""
 
@@ -95,7 +110,15 @@ class KeywordDetector:
     inline = True
     DEFAULT_BLOCK_MESSAGE = "Banned keyword detected"
 
-    __slots__ = ("_keyword_by_folded", "_pattern", "block_message", "keywords")
+    __slots__ = (
+        "_gate_keys",
+        "_gate_pieces",
+        "_gate_words",
+        "_keyword_by_folded",
+        "_pattern",
+        "block_message",
+        "keywords",
+    )
 
     def __init__(self, banned_keywords: Sequence[str] = (), *, block_message: str | None = None) -> None:
         keyword_by_folded: dict[str, str] = {}
@@ -107,15 +130,62 @@ class KeywordDetector:
         self.block_message: str = block_message or self.DEFAULT_BLOCK_MESSAGE
         self._keyword_by_folded = keyword_by_folded
         self._pattern = _compile(list(keyword_by_folded))
+        # A cheap test that must pass before the pattern runs. Every whitespace-separated piece of a
+        # keyword occurs in the folded text where it matches, and every ASCII word in it ("silver",
+        # "phoenix"; "don" in "don't") is a whole word of that text. Few keywords: look for each one's
+        # longest piece with ``in``. Many: a keyword is a candidate when the text has all its words of 3
+        # letters or more; one without such words but with a symbol ("a$$", "f@ck") when the text has
+        # that piece (looked for only if the symbol occurs at all); any other when it has all its words.
+        index: dict[bytes, list[frozenset[bytes]]] = {}
+        pieces: set[str] = set()
+        many = len(keyword_by_folded) > _MAX_SUBSTRING_GATES
+        for folded in keyword_by_folded:
+            words = _ASCII_WORD.findall(folded)
+            long_words = [word for word in words if len(word) >= 3]
+            piece = max(folded.split(_SPACE), key=len)
+            if many and (long_words or (words and _ASCII_WORD.fullmatch(piece))):
+                word_set = frozenset(word.encode() for word in long_words or words)
+                for word in word_set:
+                    index.setdefault(word, []).append(word_set)
+            else:
+                pieces.add(piece)
+        # A piece that contains another is redundant: the shorter one is found wherever it is.
+        kept = sorted(piece for piece in pieces if not any(other != piece and other in piece for other in pieces))
+        by_symbol: dict[str, list[str]] = {}
+        for piece in kept:
+            symbol = next((char for char in piece if not char.isalnum()), "")
+            by_symbol.setdefault(symbol, []).append(piece)
+        self._gate_pieces: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+            (symbol, tuple(group)) for symbol, group in by_symbol.items()
+        )
+        self._gate_words: dict[bytes, tuple[frozenset[bytes], ...]] = {
+            word: tuple(set(sets)) for word, sets in index.items()
+        }
+        self._gate_keys: frozenset[bytes] = frozenset(index)
+
+    def _may_match(self, folded: str) -> bool:
+        for symbol, group in self._gate_pieces:
+            if (not symbol or symbol in folded) and any(piece in folded for piece in group):
+                return True
+        if not self._gate_keys:
+            return False
+        tokens = set(folded.encode("ascii", "replace").translate(_WORD_BYTES).split())
+        gate = self._gate_words
+        return any(words <= tokens for token in self._gate_keys.intersection(tokens) for words in gate[token])
 
     def detect(self, text: str) -> Finding:
         pattern = self._pattern
         if pattern is None or not text:
             return _CLEAN
         if text.isascii():
-            matches = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text.lower())]
+            folded = text.lower()
+            if not self._may_match(folded):
+                return _CLEAN
+            matches = [(m.start(), m.end(), m.group()) for m in pattern.finditer(folded)]
         else:
             folded, offsets = fold_with_offsets(text)
+            if not self._may_match(folded):
+                return _CLEAN
             matches = [(*original_span(text, offsets, m.start(), m.end()), m.group()) for m in pattern.finditer(folded)]
         if not matches:
             return _CLEAN

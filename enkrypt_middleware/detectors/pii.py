@@ -253,42 +253,53 @@ def _numbers(text: str, skeleton: bytes, found: list[_Candidate], pii: bool, ip:
 
 
 def _number_at(text: str, p: int, pii: bool, ip: bool) -> _Candidate | int | None:
-    """The candidate starting at digit ``p``; else where to resume (an int), or None for the next run."""
+    """The candidate starting at digit ``p``; else where to resume (an int), or None for the next run.
+
+    The length of the digit run and the character after it decide which patterns can apply at all.
+    """
     n = len(text)
     prev = text[p - 1] if p else " "
-    if pii and prev.isalpha() and p >= 2 and text[p - 2].isalpha() and (p == 2 or not _is_word(text[p - 3])):
-        return _iban_at(text, p - 2)
-    if _is_word(prev) or (prev in ".-/:," and p >= 2 and text[p - 2].isdigit()):
+    if prev.isalpha():  # only an IBAN starts with letters: "GB82 WEST ...", "DE89370400440532013000"
+        if pii and p >= 2 and text[p - 2].isalpha() and (p == 2 or not _is_word(text[p - 3])):
+            return _iban_at(text, p - 2)
+        return None
+    if prev == "_" or (prev in ".-/:," and p >= 2 and text[p - 2].isdigit()):
         return None  # inside a longer token or number
     end = p + 1
     while end < n and "0" <= text[end] <= "9":
         end += 1
-    if end - p < 7 and not (
-        end + 1 < n and text[end] in " .-)" and (text[end + 1] in "0123456789(" or text[end] == ")")
-    ):
+    run = end - p
+    after = text[end] if end < n else ""
+    if run < 7 and not (end + 1 < n and after in " .-)" and (text[end + 1] in "0123456789(" or after == ")")):
         return None  # a short number on its own ("in 2024", "35 people", "12%"): no pattern fits
-    if ip:
+    if ip and after == "." and run <= 3:
         match = _IPV4.match(text, p)
         if match is not None:
-            end = match.end()
+            stop = match.end()
             if (
                 prev != "."
-                and (end == n or not (_is_word(text[end]) or (text[end] in ".-" and _next_is_digit(text, end))))
+                and (stop == n or not (_is_word(text[stop]) or (text[stop] in ".-" and _next_is_digit(text, stop))))
                 and _VERSION_WORDS.search(text, max(0, p - 12), p) is None
             ):
-                return (p, end, "IP_ADDRESS", _IP, 2)
+                return (p, stop, "IP_ADDRESS", _IP, 2)
             if pii:  # a dotted number that is not an address is not a phone either
-                return end
+                return stop
     if not pii:
         return None
-    found = _ssn_at(text, p)
-    if found is None and prev != "+":
+    if run == 3 and after in " -":
+        found = _ssn_at(text, p)
+        if found is not None:
+            return found
+    if prev != "+" and (run >= 13 or (run == 4 and after in " -")):
         card = _CARD.match(text, p)
         if card is not None:
-            found = _card_at(text, p, card.group())
-            if found is None and len(card.group()) - card.group().count(" ") - card.group().count("-") >= 13:
+            value = card.group()
+            found = _card_at(text, p, value)
+            if found is not None:
+                return found
+            if len(value) - value.count(" ") - value.count("-") >= 13:
                 return card.end()  # a failed card number is not a phone number either
-    return found or _phone_at(text, p, prev)
+    return _phone_at(text, p, prev)
 
 
 def _next_is_digit(text: str, i: int) -> bool:

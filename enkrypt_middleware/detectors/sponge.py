@@ -62,149 +62,217 @@ class SpongeAttackConfig(DetectorConfig):
         )
 
 
-# --- words -----------------------------------------------------------------------------------------------
+# --- words ----------------------------------------------------------------------------------------------
 
 
-def _word_table() -> bytes:
+def _table(boundaries: bytes = b"", clause: bytes = b"") -> bytes:
     table = bytearray(b" " * 256)
     for byte in b"abcdefghijklmnopqrstuvwxyz0123456789":
         table[byte] = byte
     for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
         table[byte] = byte + 32
+    for byte in boundaries:
+        table[byte] = ord("|")
+    for byte in clause:
+        table[byte] = ord(",")
     return bytes(table)
 
 
-#: Lower-cases ASCII letters and turns everything but letters and digits into spaces.
-_WORDS = _word_table()
+#: Lower-cases ASCII letters and digits and turns everything else into spaces: the words of a text.
+_WORDS = _table()
+#: The same, keeping sentence ends as "|" and clause marks as "," (for reading instructions).
+_PHRASES = _table(boundaries=b".!?;\n", clause=b',:()[]"*')
+_THOUSANDS = re.compile(rb"(?<=[0-9])[,_'](?=[0-9]{3}(?![0-9]))")
 
-#: Words without which no instruction pattern can match (checked on the word set before any regex).
-_TRIGGERS = frozenset(
-    b"""forever endless endlessly infinite infinitely infinity indefinitely eternally eternity infinitum
-    nonstop non stop stopping times time words word pages page tokens token characters chars lines line
-    paragraphs paragraph sentences digits numbers items entries essays stories chapters poems jokes examples
-    rows million millions billion billions trillion trillions thousand thousands hundred hundreds k m
-    loop many long longest maximum max prime count""".split()
-)
+_b = str.encode
 
-_VERB = (
-    r"(?:repeat|say|write|print|type|output|generate|produce|echo|recite|spell|list|count|copy|paste|spam"
-    r"|send|respond|reply|answer|continue|keep|go|loop|iterate|emit|display|show|tell|give|return|chant|sing"
-    r"|shout|yell|append|add|create|compose|calculate|compute|make|provide|enumerate)"
-)
-#: Where an instruction starts: the beginning of a sentence or clause, or after a word that asks for one.
-_LEAD = (
-    r"(?:^|[.!?\n:;\"'(*\-]\s*|,\s*|\b(?:please|pls|now|just|then|and|also|must|should|shall|to|you|will|can"
-    r"|could|would|kindly|simply|always|i want you to|i need you to)\s+)"
-)
-_NUMBER = (
-    r"(?P<num>\d{1,3}(?:[,_' ]\d{3}){1,4}|\d{1,15}(?:\.\d{1,3})?(?:e\d{1,2})?|an?|one|two|three|four|five|six"
-    r"|seven|eight|nine|ten|twenty|fifty|hundreds of|thousands of|millions of|billions of|trillions of)"
-    r"(?:\s?(?P<mag>k|m|b|thousand|million|billion|trillion|hundred thousand|hundred|gazillion|zillion)\b)?"
-)
-_UNBOUNDED = (
-    r"(?:forever|endlessly|infinitely|indefinitely|eternally|ad infinitum|non-?stop|without (?:ever )?"
-    r"(?:stopping|end|ending|a break|pausing|limit)|for (?:all )?eternity|(?:until|till|til) (?:the end of time"
-    r"|the heat death|you (?:die|crash|run out|can't|cannot|are stopped)|i (?:say|tell you) (?:to )?stop)"
-    r"|over and over|(?:an? )?(?:infinite|endless|unlimited|countless) (?:number of )?times"
-    r"|in an? (?:infinite|endless|never-ending|neverending) loop|as many times as (?:you can|possible)"
-    r"|on (?:an? )?(?:infinite |endless )?loop)"
-)
-_INSTRUCTION = re.compile(
-    rf"{_LEAD}{_VERB}\b[^.!?\n]{{0,80}}?(?:(?P<unbounded>{_UNBOUNDED})\b|\b{_NUMBER}\s?(?:-\s?)?"
-    r"(?P<unit>times|words?|pages?|tokens?|characters?|chars?|lines?|paragraphs?|sentences?|digits?|numbers?"
-    r"|items?|entries|entry|essays?|stories|story|chapters?|poems?|jokes?|examples?|rows?)\b)"
-    r"|\b(?P<never>(?:never|don'?t|do not)\s+(?:ever\s+)?stop)\s+(?:repeating|writing|saying|typing|printing"
-    r"|generating|talking|outputting|responding|listing|counting|producing|answering)\b"
-    r"|\bcount(?: up)?(?: from \S{1,12})? to (?:(?P<infinity>infinity)\b|"
-    + _NUMBER.replace("num>", "cnum>").replace("mag>", "cmag>")
-    + r")"
-    r"|\b(?:list|print|write|generate|output|give me|tell me|enumerate)\s+(?:all|every)\s+(?:the\s+)?"
-    r"(?P<all>prime numbers|primes|digits of pi|natural numbers|integers|numbers)\b"
-)
-_WEAK_INSTRUCTION = re.compile(
-    r"\b(?:as long as (?:possible|you can)|(?:the )?longest (?:possible )?(?:response|answer|text|essay|story)"
-    r"|maximum (?:length|number of tokens|tokens|output)|(?:use|exhaust) (?:all|every)(?: of)?(?: your| the)?"
-    r" (?:tokens|output|context))\b"
+#: Words without one of which no instruction can be read (checked on the word set first).
+_ANCHORS = frozenset(
+    _b(word)
+    for word in """forever endlessly infinitely indefinitely eternally eternity infinitum nonstop non stop
+    stopping end ending infinite endless unlimited countless neverending loop over times words word pages
+    page tokens token characters character chars char lines line rows row digits digit numbers number items
+    item entries entry paragraphs paragraph sentences sentence essays essay stories story chapters chapter
+    poems poem jokes joke examples example count primes prime long longest maximum""".split()
 )
 
-_WORD_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "twenty": 20, "fifty": 50, "hundreds of": 200, "thousands of": 2000,
-    "millions of": 2_000_000, "billions of": 2_000_000_000, "trillions of": 2_000_000_000_000,
+_VERBS = frozenset(
+    _b(word)
+    for word in """repeat say write print type output generate produce echo recite spell list count copy paste
+    spam send respond reply answer continue keep go loop iterate emit display show tell give return chant
+    sing shout yell append add create compose calculate compute make provide enumerate""".split()
+)
+#: A verb is an instruction at the start of a sentence or clause, or after one of these.
+_LEADS = frozenset(
+    _b(word)
+    for word in """| , please pls now just then and also must should shall to you will can could would kindly
+    simply always""".split()
+)
+#: Between the verb and its qualifier, these start a clause about something else ("a script that runs
+#: forever", "a man who lived forever").
+_CLAUSE_WORDS = frozenset(_b(word) for word in "that which who whom whose where when while if because so".split())
+_GERUNDS = frozenset(
+    _b(word)
+    for word in """repeating writing saying typing printing generating talking outputting responding listing
+    counting producing answering""".split()
+)
+_ENDLESS = frozenset(_b(w) for w in "forever endlessly infinitely indefinitely eternally nonstop infinitum".split())
+_LOOP_ADJECTIVES = frozenset(_b(w) for w in "infinite endless unlimited countless neverending".split())
+_UNTIL_ENDS = frozenset(_b(w) for w in "die crash collapse explode".split())
+_NUMBER_WORDS = {
+    b"a": 1, b"an": 1, b"one": 1, b"two": 2, b"three": 3, b"four": 4, b"five": 5, b"ten": 10, b"twenty": 20,
+    b"fifty": 50, b"hundred": 100, b"hundreds": 200, b"thousand": 1000, b"thousands": 2000,
+    b"million": 10**6, b"millions": 2 * 10**6, b"billion": 10**9, b"billions": 2 * 10**9,
+    b"trillion": 10**12, b"trillions": 2 * 10**12, b"zillion": 10**15, b"gazillion": 10**15,
 }  # fmt: skip
 _MAGNITUDES = {
-    "k": 1e3, "m": 1e6, "b": 1e9, "hundred": 1e2, "thousand": 1e3, "hundred thousand": 1e5, "million": 1e6,
-    "billion": 1e9, "trillion": 1e12, "gazillion": 1e15, "zillion": 1e15,
+    b"hundred": 100, b"thousand": 1000, b"k": 1000, b"million": 10**6, b"m": 10**6, b"mil": 10**6,
+    b"billion": 10**9, b"bn": 10**9, b"b": 10**9, b"trillion": 10**12, b"zillion": 10**15, b"gazillion": 10**15,
 }  # fmt: skip
-#: Per unit: the count from which a request is weak, and strong, evidence.
-_UNIT_LIMITS: dict[str, tuple[float, float]] = {
-    "time": (100, 1000),
-    "word": (5000, 20000),
-    "page": (30, 100),
-    "token": (10000, 50000),
-    "character": (20000, 100000),
-    "char": (20000, 100000),
-    "line": (1000, 10000),
-    "row": (1000, 10000),
-    "digit": (1000, 10000),
-    "number": (1000, 10000),
-    "item": (1000, 10000),
-    "entry": (1000, 10000),
-    "paragraph": (200, 1000),
-    "sentence": (500, 5000),
-    "essay": (50, 500),
-    "story": (50, 500),
-    "chapter": (50, 500),
-    "poem": (100, 1000),
-    "joke": (100, 1000),
-    "example": (100, 1000),
-}
+_SUFFIXED = re.compile(rb"([0-9]{1,15})(k|m|b|bn|mil)|([0-9]{1,15})(?:e([0-9]{1,2}))?")
+#: Per unit (singular): the count from which a request is weak, and strong, evidence.
+_UNIT_LIMITS: dict[bytes, tuple[int, int]] = {
+    b"time": (100, 1000), b"word": (5000, 20000), b"page": (30, 100), b"token": (10000, 50000),
+    b"character": (20000, 100000), b"char": (20000, 100000), b"line": (1000, 10000), b"row": (1000, 10000),
+    b"digit": (1000, 10000), b"number": (1000, 10000), b"item": (1000, 10000), b"entry": (1000, 10000),
+    b"paragraph": (200, 1000), b"sentence": (500, 5000), b"essay": (50, 500), b"story": (50, 500),
+    b"chapter": (50, 500), b"poem": (100, 1000), b"joke": (100, 1000), b"example": (100, 1000),
+}  # fmt: skip
+_PLURALS = {b"entries": b"entry", b"stories": b"story", b"times": b"time"}
+_LIST_ALL_OBJECTS = frozenset(_b(w) for w in "primes prime integers numbers digits".split())
+
+#: How many words back from a qualifier the instruction verb may stand.
+_WINDOW = 14
 
 
-def _count(number: str | None, magnitude: str | None) -> float:
-    if number is None:
-        return 0.0
-    number = number.strip()
-    value = _WORD_NUMBERS.get(number)
-    if value is None:
-        try:
-            value_f = float(re.sub(r"[,_' ]", "", number))
-        except ValueError:
-            return 0.0
-    else:
-        value_f = float(value)
-    if magnitude:
-        value_f *= _MAGNITUDES.get(magnitude, 1.0)
-    return value_f
+def _singular(word: bytes) -> bytes:
+    return _PLURALS.get(word) or (word[:-1] if word.endswith(b"s") else word)
 
 
-def _unit_key(unit: str) -> str:
-    if unit in ("entries", "entry"):
-        return "entry"
-    if unit in ("stories", "story"):
-        return "story"
-    if unit == "times":
-        return "time"
-    return unit[:-1] if unit.endswith("s") else unit
+def _number_before(tokens: list[bytes], i: int) -> int:
+    """The count written just before ``tokens[i]`` ("10000", "10,000", "10k", "ten thousand", "a million",
+    "millions of"), or 0."""
+    j = i - 1
+    if j >= 1 and tokens[j] == b"of" and tokens[j - 1] in _NUMBER_WORDS:  # "thousands of times"
+        return _NUMBER_WORDS[tokens[j - 1]]
+    magnitude = 1
+    if j >= 0 and tokens[j] in _MAGNITUDES and j >= 1:
+        magnitude = _MAGNITUDES[tokens[j]]
+        j -= 1
+    if j < 0:
+        return 0
+    word = tokens[j]
+    if word in _NUMBER_WORDS:
+        return _NUMBER_WORDS[word] * magnitude
+    match = _SUFFIXED.fullmatch(word)
+    if match is None:
+        return 0
+    if match.group(1):
+        return int(match.group(1)) * _MAGNITUDES[match.group(2)] * magnitude
+    exponent = int(match.group(4)) if match.group(4) else 0
+    return int(match.group(3)) * 10**exponent * magnitude
 
 
-def _instruction_strength(low: str) -> float:
+def _instructed(tokens: list[bytes], i: int) -> bool:
+    """Whether an instruction verb stands within the window before ``tokens[i]`` in the same sentence."""
+    for j in range(i - 1, max(-1, i - 1 - _WINDOW), -1):
+        word = tokens[j]
+        if word == b"|" or word in _CLAUSE_WORDS:
+            return False
+        if word in _VERBS and (j == 0 or tokens[j - 1] in _LEADS):
+            return True
+    return False
+
+
+def _instruction_strength(text: str) -> float:
+    """Strength of the strongest instruction to produce unbounded or huge output in ``text``."""
+    raw = text.encode("ascii", "replace")
+    if b"," in raw or b"_" in raw or b"'" in raw:
+        raw = _THOUSANDS.sub(b"", raw)
+    tokens = raw.translate(_PHRASES).replace(b"|", b" | ").replace(b",", b" , ").split()
     best = 0.0
-    for match in _INSTRUCTION.finditer(low):
-        if match["unbounded"] or match["never"] or match["infinity"] or match["all"]:
-            return _STRONG
-        if match["unit"]:
-            weak, strong = _UNIT_LIMITS[_unit_key(match["unit"])]
-            count = _count(match["num"], match["mag"])
-        else:
-            weak, strong = _UNIT_LIMITS["number"]
-            count = _count(match["cnum"], match["cmag"])
-        if count >= strong:
-            return _STRONG
-        if count >= weak:
-            best = _WEAK
-    if not best and _WEAK_INSTRUCTION.search(low):
-        best = _WEAK
+    n = len(tokens)
+    for i, word in enumerate(tokens):
+        if word not in _ANCHORS:
+            continue
+        nxt = tokens[i + 1] if i + 1 < n else b""
+        strong = False
+        # "forever", "nonstop", "ad infinitum", "non stop", "without stopping", "over and over",
+        # "infinite times", "in an endless loop", "until you die", "until the end of time"
+        if word in _ENDLESS or (word == b"stop" and i and tokens[i - 1] == b"non"):
+            strong = True
+        elif word in (b"stopping", b"end", b"ending") and i and tokens[i - 1] == b"without":
+            strong = True
+        elif word == b"over" and tokens[i + 1 : i + 3] == [b"and", b"over"]:
+            strong = True
+        elif word in _LOOP_ADJECTIVES and (nxt == b"times" or tokens[i + 1 : i + 4] == [b"number", b"of", b"times"]):
+            strong = True
+        elif word in _LOOP_ADJECTIVES and nxt == b"loop" and i >= 2 and tokens[i - 2] in (b"in", b"on"):
+            strong = True
+        elif word == b"end" and tokens[max(0, i - 2) : i] == [b"the", b"end"][:0] + tokens[max(0, i - 2) : i]:
+            strong = (
+                i >= 2
+                and tokens[i - 2] in (b"until", b"till")
+                and tokens[i - 1] == b"the"
+                and (tokens[i + 1 : i + 3] == [b"of", b"time"])
+            )
+        if word in _UNTIL_ENDS:  # pragma: no cover - not an anchor; kept for clarity
+            strong = False
+        if strong:
+            if _instructed(tokens, i):
+                return _STRONG
+            continue
+        # "never stop writing", "don't stop repeating", "do not ever stop generating"
+        if word == b"stop" and nxt in _GERUNDS:
+            before = tokens[max(0, i - 3) : i]
+            if b"never" in before or b"not" in before or b"t" in before:
+                return _STRONG
+            continue
+        # "say hi 10000 times", "write a million words", "count to a billion"
+        if word in (b"times", b"time") or _singular(word) in _UNIT_LIMITS:
+            limits = _UNIT_LIMITS.get(_singular(word))
+            if limits is None:
+                continue
+            count = _number_before(tokens, i)
+            if count and _instructed(tokens, i):
+                if count >= limits[1]:
+                    return _STRONG
+                if count >= limits[0]:
+                    best = _WEAK
+            continue
+        if word == b"count":
+            # count (up) (from X) to N / to infinity
+            j = i + 1
+            if j < n and tokens[j] == b"up":
+                j += 1
+            if j + 1 < n and tokens[j] == b"from":
+                j += 2
+            if j + 1 < n and tokens[j] == b"to" and (i == 0 or tokens[i - 1] in _LEADS):
+                if tokens[j + 1] == b"infinity":
+                    return _STRONG
+                count = _number_before(tokens, min(n, j + 4)) if j + 3 < n else 0
+                count = max(count, _number_before(tokens, j + 2), _number_before(tokens, j + 3) if j + 3 <= n else 0)
+                if count >= _UNIT_LIMITS[b"number"][1]:
+                    return _STRONG
+                if count >= _UNIT_LIMITS[b"number"][0]:
+                    best = _WEAK
+            continue
+        # "list all prime numbers", "print every digit of pi"
+        if word in _LIST_ALL_OBJECTS and i >= 1:
+            window = tokens[max(0, i - 3) : i]
+            if (b"all" in window or b"every" in window) and _instructed(tokens, i):
+                if word in (b"prime", b"primes", b"integers") or (word == b"numbers" and b"natural" in window):
+                    return _STRONG
+                if word in (b"digits",) and tokens[i + 1 : i + 3] == [b"of", b"pi"]:
+                    return _STRONG
+            continue
+        # "as long as possible", "the longest possible answer", "maximum length"
+        if word == b"long" and i >= 1 and tokens[i - 1] == b"as" and nxt == b"as":
+            best = max(best, _WEAK)
+        elif word == b"longest" and nxt == b"possible":
+            best = max(best, _WEAK)
+        elif word == b"maximum" and nxt in (b"length", b"tokens", b"output"):
+            best = max(best, _WEAK)
     return best
 
 
