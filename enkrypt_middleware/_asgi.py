@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,6 +17,7 @@ from . import _engine as engine
 from ._config import Config, Guardrails, load_config
 from ._exceptions import ConfigError, PayloadTooLargeError, RequestError, UnsupportedMediaError
 from ._runner import run_side
+from ._stream_guard import Steps, StreamGuard
 from .detectors.base import Detector
 
 __all__ = ["EnkryptMiddleware"]
@@ -75,15 +78,17 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _wants_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    is_json = False
+def _response_kind(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """ "json", "sse", or None for a response we leave alone (other types, or already encoded)."""
+    kind = None
     for name, value in headers:
         lower = name.lower()
-        if lower == b"content-encoding":
-            return False
+        if lower == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+            return None
         if lower == b"content-type":
-            is_json = value.split(b";", 1)[0].strip().lower() == b"application/json"
-    return is_json
+            media = value.split(b";", 1)[0].strip().lower()
+            kind = "json" if media == b"application/json" else "sse" if media == b"text/event-stream" else None
+    return kind
 
 
 class EnkryptMiddleware:
@@ -173,7 +178,8 @@ class EnkryptMiddleware:
             ]
             kept.append((b"content-length", str(len(body)).encode()))
             app_scope = {**scope, "headers": kept}
-        await self.app(app_scope, _replay(body, receive), _ResponseGuard(plan, admission, headers, send))
+        with anyio.CancelScope() as cancel:
+            await self.app(app_scope, _replay(body, receive), _ResponseGuard(plan, admission, headers, send, cancel))
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -190,38 +196,81 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 class _ResponseGuard:
-    """The ``send`` the app sees: holds a 2xx JSON response to run the output side over it."""
+    """The ``send`` the app sees: runs the output side over 2xx JSON and event-stream responses."""
 
-    __slots__ = ("admission", "chunks", "headers", "passthrough", "plan", "request_headers", "send", "start")
+    __slots__ = ("admission", "cancel", "chunks", "mode", "plan", "request_headers", "send", "start", "stream")
 
     def __init__(
-        self, plan: engine.RequestPlan, admission: engine.Admission, headers: dict[bytes, bytes], send: Send
+        self,
+        plan: engine.RequestPlan,
+        admission: engine.Admission,
+        headers: dict[bytes, bytes],
+        send: Send,
+        cancel: anyio.CancelScope,
     ) -> None:
         self.plan = plan
         self.admission = admission
         self.request_headers = headers
         self.send = send
+        self.cancel = cancel
         self.start: Message | None = None
-        self.passthrough = True
+        self.mode: str | None = None
         self.chunks: list[bytes] = []
+        self.stream: StreamGuard | None = None
 
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.start":
             status: int = message["status"]
-            self.passthrough = not (200 <= status < 300 and _wants_json(message.get("headers", ())))
-            if self.passthrough:
-                await self.send(message)
-            else:
+            self.mode = _response_kind(message.get("headers", ())) if 200 <= status < 300 else None
+            if self.mode == "json":
                 self.start = message
-            return
-        if self.passthrough or kind != "http.response.body":
+                return
+            if self.mode == "sse":
+                self.stream = self._stream_guard()
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"content-length"]
+                message = {**message, "headers": headers}
             await self.send(message)
             return
-        self.chunks.append(message.get("body", b""))
-        if message.get("more_body", False):
+        if self.mode is None or kind != "http.response.body":
+            await self.send(message)
             return
-        await self._finish(b"".join(self.chunks))
+        more = message.get("more_body", False)
+        if self.stream is not None:
+            await self._stream(self.stream, message.get("body", b""), more)
+            return
+        self.chunks.append(message.get("body", b""))
+        if not more:
+            await self._finish(b"".join(self.chunks))
+
+    def _stream_guard(self) -> StreamGuard:
+        deployment = self.plan.deployment
+        return StreamGuard(
+            output=deployment.output,
+            blocking=deployment.output_blocking,
+            input_verdict=self.admission.verdict,
+            placeholders=self.admission.placeholders,
+            mode=deployment.stream_mode,
+            window=deployment.stream_window,
+            overlap=deployment.stream_overlap,
+            expected_choices=self.plan.body.get("n") or 1,
+            fallback_id=f"chatcmpl-enkrypt-{secrets.token_hex(12)}",
+            fallback_created=int(time.time()),
+        )
+
+    async def _stream(self, guard: StreamGuard, body: bytes, more: bool) -> None:
+        if guard.finished:
+            return  # every choice was blocked: the rest of the host's stream is dropped
+        out = await _drive(guard.feed(body))
+        if guard.finished or not more:
+            out += await _drive(guard.close())
+            _audit(self.plan, self.request_headers, self.admission.verdict, guard.output_detections)
+            await self.send({"type": "http.response.body", "body": out, "more_body": False})
+            if more:
+                self.cancel.cancel()  # stop the host's generator: nothing more it says can be sent
+            return
+        if out:
+            await self.send({"type": "http.response.body", "body": out, "more_body": True})
 
     async def _finish(self, raw: bytes) -> None:
         start = self.start
@@ -240,18 +289,29 @@ class _ResponseGuard:
         if output is not None:
             outcomes, latency = await run_side(output, job.texts)
         status, body, verdict = engine.finish_response(job, outcomes, latency)
-        _audit(plan, self.request_headers, admission.verdict, verdict)
+        _audit(plan, self.request_headers, admission.verdict, verdict.detections if verdict else None)
         headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await self.send({**start, "status": status or start["status"], "headers": headers})
         await self.send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+async def _drive(steps: Steps) -> bytes:
+    """Run a stream guard's steps, awaiting the detectors each step asks for."""
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(await run_side(request.side, request.texts))
+    except StopIteration as done:
+        result: bytes = done.value
+        return result
+
+
 def _audit(
     plan: engine.RequestPlan,
     headers: Mapping[bytes, bytes],
     input_verdict: engine.Verdict | None,
-    output_verdict: engine.Verdict | None,
+    output: Mapping[str, Any] | None,
 ) -> None:
     """One log record per guarded request: deployment, verdicts, tags and trace ids. Never text."""
     if not logger.isEnabledFor(logging.INFO):
@@ -261,11 +321,8 @@ def _audit(
         "guarded request deployment=%s input_blocked=%s output_blocked=%s blocked_by=%s tags=%s trace=%s",
         plan.deployment.name,
         input_verdict.blocked if input_verdict else None,
-        output_verdict.blocked if output_verdict else None,
-        [
-            *(input_verdict.detections["blocked_by"] if input_verdict else []),
-            *(output_verdict.detections["blocked_by"] if output_verdict else []),
-        ],
+        output["blocked"] if output else None,
+        [*(input_verdict.detections["blocked_by"] if input_verdict else []), *(output["blocked_by"] if output else [])],
         ",".join(plan.tags),
         trace,
     )

@@ -119,6 +119,16 @@ class Deployment(BaseModel):
     stream_mode: Literal["audit", "guard"] | None = Field(
         default=None, description="Streaming: audit or guard; default guard when output blocks, else audit."
     )
+    stream_window: int = Field(
+        default=128,
+        ge=1,
+        le=65536,
+        description="Guard mode: characters of each streamed choice held back until cleared. A value split "
+        "across chunks is caught whole if it is no longer than this.",
+    )
+    stream_overlap: int = Field(
+        default=32, ge=0, le=65536, description="Guard mode: characters before the release point re-scanned."
+    )
     block_status: int = Field(default=400, ge=400, le=599, description="HTTP status of a block envelope.")
     tags: tuple[str, ...] = Field(default=(), description="Tags attached to every audit event.")
 
@@ -198,8 +208,12 @@ class CompiledDeployment:
     scan: Literal["last_user", "user", "all"]
     output_block_mode: Literal["replace", "error"]
     stream_mode: Literal["audit", "guard"]
+    stream_window: int
+    stream_overlap: int
     block_status: int
     tags: tuple[str, ...]
+    output_blocking: Side | None
+    """The output side's blocking detectors only: what guard-mode streaming runs before releasing text."""
 
 
 @dataclass(frozen=True)
@@ -422,8 +436,13 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
             scan=deployment.scan,
             output_block_mode=deployment.output_block_mode,
             stream_mode=stream_mode,
+            stream_window=deployment.stream_window,
+            stream_overlap=deployment.stream_overlap,
             block_status=deployment.block_status,
             tags=deployment.tags,
+            output_blocking=None
+            if output_side is None
+            else Side(output_side.policy_name, tuple(e for e in output_side.detectors if e.blocks)),
         )
     if config.default_deployment is not None and config.default_deployment not in compiled:
         raise ConfigError(f"no deployment named {config.default_deployment!r}", key="default_deployment")

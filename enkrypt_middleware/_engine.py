@@ -45,6 +45,7 @@ __all__ = [
     "request_texts",
     "response_texts",
     "wants_refresh",
+    "withhold",
 ]
 
 DETECTIONS_KEY = "enkrypt_policy_detections"
@@ -278,7 +279,7 @@ _QUOTING_FIELDS = ("redacted_text", "most_unsafe_content", "biased_text", "debia
 WITHHELD = "[WITHHELD]"
 
 
-def _withhold(details: dict[str, Any]) -> dict[str, Any]:
+def withhold(details: dict[str, Any]) -> dict[str, Any]:
     """A blocked answer must not leak through its own detections: drop values that quote it."""
     out: dict[str, Any] = {}
     for name, body in details.items():
@@ -342,7 +343,7 @@ def evaluate(
     if blocked and not blocked_choices:
         blocked_choices.update(item.choice for item in texts)
     if blocked and withhold_when_blocked:
-        details = _withhold(details)
+        details = withhold(details)
     detections = {
         "summary": summary,
         "details": details,

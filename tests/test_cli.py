@@ -169,7 +169,7 @@ def test_scan_malformed_line_is_a_clear_error(bad_line: str) -> None:
     ("args", "key"),
     [
         (["--detector", "toxicity"], "policies.scan.detectors.toxicity"),
-        (["--detector", "nonsense"], "deployments.scan.input_guardrails_policy.block.0"),
+        (["--detector", "nonsense"], "policies.scan.detectors.nonsense"),
         ([], "scan"),
         (["--config", str(EXAMPLE_TOML), "--deployment", "nobody"], "--deployment"),
     ],
