@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _engine as engine
 from ._config import Config, Guardrails, load_config
-from ._exceptions import ConfigError, PayloadTooLargeError, RequestError, UnsupportedMediaError
+from ._exceptions import ConfigError, PayloadTooLargeError, RequestError
 from ._runner import run_side
 from ._stream_guard import Steps, StreamGuard
 from .detectors.base import Detector
@@ -34,30 +34,6 @@ def _json_response(status: int, body: bytes) -> tuple[Message, Message]:
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
     }
     return start, {"type": "http.response.body", "body": body, "more_body": False}
-
-
-def check_media(headers: Mapping[bytes, bytes], max_body_size: int) -> None:
-    """Content type, content encoding and declared length: all decidable before reading the body."""
-    content_type = headers.get(b"content-type")
-    if content_type is not None:
-        media, _, params = content_type.decode("latin-1").partition(";")
-        media = media.strip().lower()
-        if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
-            raise UnsupportedMediaError(
-                f"Content-Type {media!r} is not supported; send application/json", param="Content-Type"
-            )
-        charset = params.strip().lower()
-        if charset.startswith("charset=") and charset[8:].strip('"') not in ("utf-8", "utf8"):
-            raise UnsupportedMediaError("request body must be UTF-8 encoded", param="Content-Type")
-    encoding = headers.get(b"content-encoding")
-    if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
-        raise UnsupportedMediaError(
-            "compressed request bodies are not supported; send the body uncompressed",
-            param="Content-Encoding",
-        )
-    length = headers.get(b"content-length")
-    if length is not None and length.isdigit() and int(length) > max_body_size:
-        raise PayloadTooLargeError(f"request body exceeds the limit of {max_body_size} bytes")
 
 
 async def read_body(receive: Receive, limit: int) -> bytes | None:
@@ -153,7 +129,7 @@ class EnkryptMiddleware:
             guardrails = await self._refresh()
             deployment = engine.authorize(guardrails, headers)
         limit = guardrails.config.max_body_size
-        check_media(headers, limit)
+        engine.check_media(headers, limit)
         raw = await read_body(receive, limit)
         if raw is None:
             return

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._config import CompiledDeployment, DetectorEntry, Guardrails, Side
-from ._exceptions import AuthenticationError, DeploymentError, InvalidRequestError
+from ._exceptions import (
+    AuthenticationError,
+    DeploymentError,
+    InvalidRequestError,
+    PayloadTooLargeError,
+    UnsupportedMediaError,
+)
 from ._models import validate_chat_request, validate_completion_request
 from .detectors._common import COMPLIANCE_MAPPING
 from .detectors.base import Located
@@ -37,6 +43,7 @@ __all__ = [
     "admit",
     "authorize",
     "block_envelope",
+    "check_media",
     "evaluate",
     "finish_response",
     "inject_detections",
@@ -146,6 +153,30 @@ def parse_tags(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(tag for tag in (item.strip() for item in value.split(",")) if tag)
+
+
+def check_media(headers: Mapping[bytes, bytes], max_body_size: int) -> None:
+    """Content type, content encoding and declared length: all decidable before reading the body."""
+    content_type = headers.get(b"content-type")
+    if content_type is not None:
+        media, _, params = content_type.decode("latin-1").partition(";")
+        media = media.strip().lower()
+        if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+            raise UnsupportedMediaError(
+                f"Content-Type {media!r} is not supported; send application/json", param="Content-Type"
+            )
+        charset = params.strip().lower()
+        if charset.startswith("charset=") and charset[8:].strip('"') not in ("utf-8", "utf8"):
+            raise UnsupportedMediaError("request body must be UTF-8 encoded", param="Content-Type")
+    encoding = headers.get(b"content-encoding")
+    if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
+        raise UnsupportedMediaError(
+            "compressed request bodies are not supported; send the body uncompressed",
+            param="Content-Encoding",
+        )
+    length = headers.get(b"content-length")
+    if length is not None and length.isdigit() and int(length) > max_body_size:
+        raise PayloadTooLargeError(f"request body exceeds the limit of {max_body_size} bytes")
 
 
 def parse_json_body(raw: bytes) -> Any:

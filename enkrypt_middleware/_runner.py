@@ -25,7 +25,7 @@ from ._config import DetectorEntry, Side
 from ._engine import Outcome, Scanned
 from .detectors.base import Finding, Located
 
-__all__ = ["run_side"]
+__all__ = ["run_side", "run_side_sync"]
 
 
 def _finding(value: Any) -> Finding:
@@ -86,3 +86,14 @@ async def run_side(side: Side, texts: Sequence[Scanned]) -> tuple[list[Outcome],
         order = {entry.name: index for index, entry in enumerate(side.detectors)}
         outcomes.sort(key=lambda outcome: order[outcome.entry.name])
     return outcomes, (time.perf_counter() - started) * 1000
+
+
+def run_side_sync(side: Side, texts: Sequence[Scanned]) -> tuple[list[Outcome], float]:
+    """``run_side`` for the WSGI path: inline detectors run here; the others through asgiref's event loop."""
+    if all(entry.mode == "inline" for entry in side.detectors):
+        started = time.perf_counter()
+        outcomes = [_run_inline(entry, texts) for entry in side.detectors]
+        return outcomes, (time.perf_counter() - started) * 1000
+    from asgiref.sync import async_to_sync
+
+    return async_to_sync(run_side)(side, texts)

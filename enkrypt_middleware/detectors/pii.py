@@ -180,7 +180,8 @@ _WWW = re.compile(
 )
 _URL_TRAILING = ".,;:!?*'\""
 _HEX = frozenset("0123456789abcdefABCDEF")
-_IPV6_RUN = re.compile(r"[0-9A-Fa-f:.]{1,64}")
+_IPV6_RUN = re.compile(r"[0-9A-Fa-f:.]+")
+_IPV6_MAX = 45  # the longest textual IPv6 address (with an embedded IPv4 one)
 _IPV6_ZONE = re.compile(r"%[A-Za-z0-9]{1,16}")
 
 # --- secrets -----------------------------------------------------------------------------------------------
@@ -345,10 +346,12 @@ def _card_ok(digits: str) -> bool:
 
 def _iban_at(text: str, start: int) -> _Candidate | int | None:
     """An IBAN at ``start``; else the end of the IBAN-shaped text to skip, or None."""
-    length = _IBAN_LENGTHS.get(text[start : start + 2].upper())
-    match = _IBAN.match(text, start) if length is not None else None
-    if length is None or match is None:
+    match = _IBAN.match(text, start)
+    if match is None:
         return None
+    length = _IBAN_LENGTHS.get(text[start : start + 2].upper())
+    if length is None:  # skip what looks like an IBAN of a country we do not know, not just its first digits
+        return match.end() if len(match.group()) - match.group().count(" ") >= 15 else None
     # Take exactly the country's number of characters, spaces allowed between groups.
     value = match.group()
     taken = 0
@@ -505,27 +508,24 @@ def _ipv6(text: str, found: list[_Candidate]) -> None:
         after = text[colon + 1] if colon + 1 < n else ""
         if not (after == ":" or (colon and text[colon - 1] in _HEX and after in _HEX)):
             continue
+        # The whole run of hex digits, colons and dots around this colon; nothing in it is visited again.
         start = colon
-        low = max(0, colon - 40)
-        while start > low and (text[start - 1] in _HEX or text[start - 1] == ":"):
+        low = max(0, colon - _IPV6_MAX)
+        while start > low and (text[start - 1] in _HEX or text[start - 1] in ":."):
             start -= 1
-        match = _IPV6_RUN.match(text, start)
-        if match is None:  # pragma: no cover - the run contains the colon
-            continue
-        end = match.end()
-        pos = max(pos, end)
+        match = _IPV6_RUN.match(text, colon)
+        end = match.end() if match is not None else colon + 1
+        pos = end
         while end > start and text[end - 1] == ".":
             end -= 1
-        if (start and (_is_word(text[start - 1]) or text[start - 1] in ".:")) or (end < n and _is_word(text[end])):
+        if end - start > _IPV6_MAX or (start and _is_word(text[start - 1])) or (end < n and _is_word(text[end])):
             continue
         value = text[start:end]
-        if value.count(":") < 2:
+        if value.count(":") < 2 or sum(c in _HEX for c in value) < 4:  # "::1", "a[1::2]": too little
             continue
         try:
             ipaddress.IPv6Address(value)
         except ValueError:
-            continue
-        if sum(c in _HEX for c in value) < 4:  # "::1", "a[1::2]": too little to be worth a report
             continue
         zone = _IPV6_ZONE.match(text, end)
         found.append((start, zone.end() if zone else end, "IP_ADDRESS", _IP, 2))
@@ -600,10 +600,11 @@ def _secrets(text: str, skeleton: bytes, found: list[_Candidate], min_entropy: f
             match = _ASSIGNED_VALUE.match(text, pos + 1)
             if match is not None:
                 value_start = match.start(1)
-                value = match.group(1)
-                if _named_secret_before(text, value_start) and _looks_secret(value, min_entropy):
+                if _named_secret_before(text, value_start) and _looks_secret(match.group(1), min_entropy):
                     found.append((value_start, match.end(1), "GENERIC_SECRET", _SECRETS, _GENERIC_PRIORITY))
-            pos = text.find(operator, pos + 1)
+                pos = text.find(operator, match.end(1))  # an "=" inside this value is not another assignment
+            else:
+                pos = text.find(operator, pos + 1)
 
 
 # --- overlaps --------------------------------------------------------------------------------------------

@@ -1,23 +1,27 @@
 """``sponge_attack``: prompts built to make the model spend unbounded compute or output.
 
-Four signals, each a strength in [0, 1], combined as ``1 - prod(1 - s)`` into the score:
+Four signals, each with a strength in [0, 1], combine into the score as ``1 - prod(1 - strength)``:
 
 ``unbounded_output``
     An instruction to produce endless or huge output: "repeat X forever", "say Y 10000 times", "never
-    stop writing", "write a million words", "count to a billion". The verb must stand where an
-    instruction stands (start of a sentence, after "please", "you", "to", ...), so "why does my program
-    print this forever?" does not count. Large but bounded requests ("a 5000-word essay") are weak.
+    stop writing", "write a million words", "count to a billion", "list all prime numbers". The verb
+    must stand where an instruction stands (start of a sentence or clause, after "please", "you", "can
+    you", ...) and not inside a clause about something else, so "why does my program print this
+    forever?" or "a script that runs forever" do not count. Large but bounded requests ("a 5000-word
+    essay") are weak evidence.
 ``repetition``
-    The prompt itself repeats a word or short phrase many times: few distinct words for its length
-    (fewer than the square root of the word count), or one word making up most of a long prompt.
+    The prompt itself repeats a word or short phrase many times: fewer distinct words than the square
+    root of the word count, or one word making up most of a long prompt.
 ``compressibility``
-    Long text (``compress_min_chars`` and up) that zlib shrinks to a small fraction: repetition without
-    spaces ("aaaa...", "abcabc...") that the word signal cannot see.
+    Text of ``compress_min_chars`` or more that zlib shrinks to a small fraction: repetition the word
+    signal cannot see ("aaaa...", "abcabc..."). Only measured when the text has very long space-free
+    runs or looks repetitive already, so ordinary prose and code never pay for zlib.
 ``length``
     More than ``max_chars`` characters.
 
-Weak evidence (0.25) never fires alone at the default threshold 0.5; two weak signals do not either,
-three do. Only signal names are reported, never text.
+Strong evidence is 0.9, weak 0.25, length 0.75. At the default threshold 0.5 a weak signal never fires
+alone, nor do two; three do. Only signal names are reported, never text. The instruction reading is
+English-only.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ _STRONG = 0.9
 _WEAK = 0.25
 _LENGTH = 0.75
 _DEFAULT_THRESHOLD = 0.5
+_CLEAN = Finding(detected=False)
 
 
 class SpongeAttackConfig(DetectorConfig):
@@ -47,10 +52,10 @@ class SpongeAttackConfig(DetectorConfig):
 
     name: Literal["sponge_attack"] = "sponge_attack"
     max_chars: int | None = Field(
-        default=20000, gt=0, description="Texts longer than this are flagged on length alone; null disables."
+        default=20000, gt=0, description="Texts longer than this fire on length alone; null disables the check."
     )
     compress_min_chars: int = Field(
-        default=2000, gt=0, description="Texts at least this long are also checked for compressibility."
+        default=2000, gt=0, description="Texts at least this long may also be checked for compressibility."
     )
 
     def build(self) -> SpongeDetector:
@@ -62,15 +67,15 @@ class SpongeAttackConfig(DetectorConfig):
         )
 
 
-# --- words ----------------------------------------------------------------------------------------------
+# --- tokens --------------------------------------------------------------------------------------------------
 
 
-def _table(boundaries: bytes = b"", clause: bytes = b"") -> bytes:
+def _table(boundaries: bytes = b"", clause: bytes = b"", lower: bool = True) -> bytes:
     table = bytearray(b" " * 256)
     for byte in b"abcdefghijklmnopqrstuvwxyz0123456789":
         table[byte] = byte
     for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-        table[byte] = byte + 32
+        table[byte] = byte + 32 if lower else byte
     for byte in boundaries:
         table[byte] = ord("|")
     for byte in clause:
@@ -80,45 +85,51 @@ def _table(boundaries: bytes = b"", clause: bytes = b"") -> bytes:
 
 #: Lower-cases ASCII letters and digits and turns everything else into spaces: the words of a text.
 _WORDS = _table()
-#: The same, keeping sentence ends as "|" and clause marks as "," (for reading instructions).
+#: The same, but sentence ends become "|" and clause marks "," (for reading instructions).
 _PHRASES = _table(boundaries=b".!?;\n", clause=b',:()[]"*')
-_THOUSANDS = re.compile(rb"(?<=[0-9])[,_'](?=[0-9]{3}(?![0-9]))")
+#: The same without lower-casing: splits into the same tokens, to look at their case.
+_PHRASES_CASED = _table(boundaries=b".!?;\n", clause=b',:()[]"*', lower=False)
+#: Digit-group separators inside numbers ("10,000", "1_000_000"), removed before reading numbers.
+_THOUSANDS = re.compile(rb"[,_'](?<=[0-9][,_'])(?=[0-9]{3}(?![0-9]))")
 
-_b = str.encode
 
-#: Words without one of which no instruction can be read (checked on the word set first).
-_ANCHORS = frozenset(
-    _b(word)
-    for word in """forever endlessly infinitely indefinitely eternally eternity infinitum nonstop non stop
-    stopping end ending infinite endless unlimited countless neverending loop over times words word pages
-    page tokens token characters character chars char lines line rows row digits digit numbers number items
-    item entries entry paragraphs paragraph sentences sentence essays essay stories story chapters chapter
-    poems poem jokes joke examples example count primes prime long longest maximum""".split()
-)
+def _words(text: bytes) -> frozenset[bytes]:
+    return frozenset(text.split())
 
-_VERBS = frozenset(
-    _b(word)
-    for word in """repeat say write print type output generate produce echo recite spell list count copy paste
-    spam send respond reply answer continue keep go loop iterate emit display show tell give return chant
-    sing shout yell append add create compose calculate compute make provide enumerate""".split()
+
+#: Without one of these words no instruction can be read (checked on the text's word set first).
+_ANCHORS = _words(
+    b"""forever endlessly infinitely indefinitely eternally eternity infinitum nonstop stop stopping end
+    ending pause pausing limit infinite endless unlimited countless neverending over until till many times
+    time words word pages page tokens token characters character chars char lines line rows row digits digit
+    numbers number items item entries entry paragraphs paragraph sentences sentence essays essay stories
+    story chapters chapter poems poem jokes joke examples example count primes prime integers long longest
+    maximum"""
 )
-#: A verb is an instruction at the start of a sentence or clause, or after one of these.
-_LEADS = frozenset(
-    _b(word)
-    for word in """| , please pls now just then and also must should shall to you will can could would kindly
-    simply always""".split()
+_VERBS = _words(
+    b"""repeat say write print type output generate produce echo recite spell list count copy paste spam send
+    respond reply answer continue keep loop iterate emit display show tell give return chant sing shout yell
+    append add create compose calculate compute make provide enumerate"""
 )
-#: Between the verb and its qualifier, these start a clause about something else ("a script that runs
-#: forever", "a man who lived forever").
-_CLAUSE_WORDS = frozenset(_b(word) for word in "that which who whom whose where when while if because so".split())
-_GERUNDS = frozenset(
-    _b(word)
-    for word in """repeating writing saying typing printing generating talking outputting responding listing
-    counting producing answering""".split()
+#: Verbs that take another action as their object: an instruction only as "keep repeating", "keep going".
+_ASPECT_VERBS = _words(b"keep continue")
+_GERUNDS = _words(
+    b"""repeating writing saying typing printing generating talking outputting responding listing counting
+    producing answering going"""
 )
-_ENDLESS = frozenset(_b(w) for w in "forever endlessly infinitely indefinitely eternally nonstop infinitum".split())
-_LOOP_ADJECTIVES = frozenset(_b(w) for w in "infinite endless unlimited countless neverending".split())
-_UNTIL_ENDS = frozenset(_b(w) for w in "die crash collapse explode".split())
+#: Right before an instruction verb: a sentence or clause start, or one of these words.
+_LEADS = _words(b"| , please pls now just then and also kindly simply always you u")
+#: ... or one of these after "you" ("you must say", "I want you to say", "your task is to repeat").
+_MODALS = _words(b"to will must should shall can could would")
+_MODAL_SUBJECTS = _words(b"you u is me")
+#: Between the verb and its qualifier, these start a clause about something else.
+_CLAUSE_WORDS = _words(b"that which who whom whose where when while if because so")
+_ENDLESS = _words(b"forever endlessly infinitely indefinitely eternally nonstop infinitum")
+_WITHOUT_WHAT = _words(b"stopping end ending pause pausing limit")
+_LOOP_ADJECTIVES = _words(b"infinite endless unlimited countless neverending")
+_UNTIL_YOU = _words(b"die crash collapse explode run")
+_BOUNDED_BY = _words(b"under below less up between from smaller to within in until through than")
+
 _NUMBER_WORDS = {
     b"a": 1, b"an": 1, b"one": 1, b"two": 2, b"three": 3, b"four": 4, b"five": 5, b"ten": 10, b"twenty": 20,
     b"fifty": 50, b"hundred": 100, b"hundreds": 200, b"thousand": 1000, b"thousands": 2000,
@@ -129,34 +140,33 @@ _MAGNITUDES = {
     b"hundred": 100, b"thousand": 1000, b"k": 1000, b"million": 10**6, b"m": 10**6, b"mil": 10**6,
     b"billion": 10**9, b"bn": 10**9, b"b": 10**9, b"trillion": 10**12, b"zillion": 10**15, b"gazillion": 10**15,
 }  # fmt: skip
-_SUFFIXED = re.compile(rb"([0-9]{1,15})(k|m|b|bn|mil)|([0-9]{1,15})(?:e([0-9]{1,2}))?")
+_NUMERAL = re.compile(rb"([0-9]{1,15})(?:(k|m|b|bn|mil)|e([0-9]{1,2}))?")
 #: Per unit (singular): the count from which a request is weak, and strong, evidence.
 _UNIT_LIMITS: dict[bytes, tuple[int, int]] = {
-    b"time": (100, 1000), b"word": (5000, 20000), b"page": (30, 100), b"token": (10000, 50000),
+    b"time": (100, 1000), b"word": (5000, 20000), b"page": (50, 200), b"token": (10000, 50000),
     b"character": (20000, 100000), b"char": (20000, 100000), b"line": (1000, 10000), b"row": (1000, 10000),
     b"digit": (1000, 10000), b"number": (1000, 10000), b"item": (1000, 10000), b"entry": (1000, 10000),
     b"paragraph": (200, 1000), b"sentence": (500, 5000), b"essay": (50, 500), b"story": (50, 500),
     b"chapter": (50, 500), b"poem": (100, 1000), b"joke": (100, 1000), b"example": (100, 1000),
 }  # fmt: skip
-_PLURALS = {b"entries": b"entry", b"stories": b"story", b"times": b"time"}
-_LIST_ALL_OBJECTS = frozenset(_b(w) for w in "primes prime integers numbers digits".split())
+_IRREGULAR_PLURALS = {b"entries": b"entry", b"stories": b"story"}
 
 #: How many words back from a qualifier the instruction verb may stand.
 _WINDOW = 14
 
 
 def _singular(word: bytes) -> bytes:
-    return _PLURALS.get(word) or (word[:-1] if word.endswith(b"s") else word)
+    return _IRREGULAR_PLURALS.get(word) or (word[:-1] if word.endswith(b"s") else word)
 
 
-def _number_before(tokens: list[bytes], i: int) -> int:
-    """The count written just before ``tokens[i]`` ("10000", "10,000", "10k", "ten thousand", "a million",
-    "millions of"), or 0."""
-    j = i - 1
-    if j >= 1 and tokens[j] == b"of" and tokens[j - 1] in _NUMBER_WORDS:  # "thousands of times"
+def _number_ending_at(tokens: list[bytes], end: int) -> int:
+    """The count written by the words just before ``tokens[end]`` ("10000", "10,000", "10k", "1e6", "ten
+    thousand", "a million", "millions of"), or 0."""
+    j = end - 1
+    if j >= 1 and tokens[j] == b"of" and tokens[j - 1] in _NUMBER_WORDS:
         return _NUMBER_WORDS[tokens[j - 1]]
     magnitude = 1
-    if j >= 0 and tokens[j] in _MAGNITUDES and j >= 1:
+    if j >= 1 and tokens[j] in _MAGNITUDES:
         magnitude = _MAGNITUDES[tokens[j]]
         j -= 1
     if j < 0:
@@ -164,116 +174,231 @@ def _number_before(tokens: list[bytes], i: int) -> int:
     word = tokens[j]
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word] * magnitude
-    match = _SUFFIXED.fullmatch(word)
+    match = _NUMERAL.fullmatch(word)
     if match is None:
         return 0
-    if match.group(1):
-        return int(match.group(1)) * _MAGNITUDES[match.group(2)] * magnitude
-    exponent = int(match.group(4)) if match.group(4) else 0
-    return int(match.group(3)) * 10**exponent * magnitude
+    value = int(match.group(1))
+    if match.group(2):
+        value *= _MAGNITUDES[match.group(2)]
+    elif match.group(3):
+        value *= 10 ** int(match.group(3))
+    return value * magnitude
+
+
+def _is_instruction_verb(tokens: list[bytes], j: int) -> bool:
+    word = tokens[j]
+    if word not in _VERBS:
+        return False
+    if word in _ASPECT_VERBS and (j + 1 >= len(tokens) or tokens[j + 1] not in _GERUNDS):
+        return False
+    if j == 0 or tokens[j - 1] in _LEADS:
+        return True
+    return tokens[j - 1] in _MODALS and j >= 2 and tokens[j - 2] in _MODAL_SUBJECTS
 
 
 def _instructed(tokens: list[bytes], i: int) -> bool:
-    """Whether an instruction verb stands within the window before ``tokens[i]`` in the same sentence."""
+    """Whether an instruction verb governs ``tokens[i]``: within the window before it, same sentence,
+    no clause about something else in between."""
     for j in range(i - 1, max(-1, i - 1 - _WINDOW), -1):
         word = tokens[j]
         if word == b"|" or word in _CLAUSE_WORDS:
             return False
-        if word in _VERBS and (j == 0 or tokens[j - 1] in _LEADS):
+        if _is_instruction_verb(tokens, j):
             return True
     return False
 
 
-def _instruction_strength(text: str) -> float:
-    """Strength of the strongest instruction to produce unbounded or huge output in ``text``."""
+def _endless_at(tokens: list[bytes], i: int) -> bool:
+    """Whether ``tokens[i]`` starts or ends an 'endlessly' qualifier."""
+    word = tokens[i]
+    before = tokens[i - 1] if i else b""
+    after = tokens[i + 1 : i + 4]
+    if word in _ENDLESS:  # forever, nonstop, ad infinitum
+        return True
+    if word == b"stop":  # non-stop
+        return before == b"non"
+    if word in _WITHOUT_WHAT:  # without stopping / end / limit
+        return before == b"without"
+    if word == b"over":  # over and over
+        return after[:2] == [b"and", b"over"]
+    if word == b"eternity":  # for (all) eternity
+        return before in (b"for", b"all")
+    if word == b"many":  # as many times as possible / as you can
+        return before == b"as" and after[:2] == [b"times", b"as"]
+    if word in (b"until", b"till"):  # until you die / crash / run out; until the end of time
+        return (after[:1] == [b"you"] and after[1:2] != [] and after[1] in _UNTIL_YOU) or after == [
+            b"the",
+            b"end",
+            b"of",
+        ]
+    if word in _LOOP_ADJECTIVES:  # infinite times, an endless number of times, in an infinite loop
+        if after[:1] == [b"times"] or after == [b"number", b"of", b"times"]:
+            return True
+        return after[:1] == [b"loop"] and i >= 2 and tokens[i - 2] in (b"in", b"on")
+    return False
+
+
+def _split_phrases(translated: bytes) -> list[bytes]:
+    return translated.replace(b"|", b" | ").replace(b",", b" , ").split()
+
+
+def _is_title(raw: bytes, tokens: list[bytes], i: int) -> bool:
+    """Whether ``tokens[i]`` is capitalised mid-sentence in the text (a name: "the movie Forever Young")."""
+    if i == 0 or tokens[i - 1] in (b"|", b","):
+        return False
+    return _split_phrases(raw.translate(_PHRASES_CASED))[i][:1].isupper()
+
+
+def _count_strength(count: int, limits: tuple[int, int]) -> float:
+    return _STRONG if count >= limits[1] else _WEAK if count >= limits[0] else 0.0
+
+
+#: The words ``_endless_at`` can start from, the units, and what may precede a count.
+_ENDLESS_ANCHORS = (
+    _ENDLESS | _WITHOUT_WHAT | _LOOP_ADJECTIVES | _words(b"stop over eternity many until till")
+) & _ANCHORS
+_UNITS = frozenset(_UNIT_LIMITS) | _words(b"times entries stories") | frozenset(w + b"s" for w in _UNIT_LIMITS)
+_COUNT_ENDINGS = frozenset(_NUMBER_WORDS) | frozenset(_MAGNITUDES) | _words(b"of")
+#: At most this many anchor words are examined in one text.
+_MAX_ANCHORS = 1000
+
+
+_NON_DIGITS = bytes(byte for byte in range(256) if not 48 <= byte <= 57)
+#: A count big enough to matter is written with digits or with one of these.
+_BIG_NUMBER_WORDS = _words(b"hundred hundreds thousand thousands million millions billion billions trillion zillion")
+_COMMON_UNITS = _words(b"over stop end ending limit many until till long longest maximum count")
+
+
+def _relevant_anchors(vocabulary: set[bytes], low: bytes) -> frozenset[bytes]:
+    """The anchor words worth reading around: the rare ones, and common ones only with their company.
+
+    ``low``: the text lower-cased (``_WORDS``-translated).
+    """
+    present = _ANCHORS.intersection(vocabulary)
+    if not present:
+        return present
+    relevant = set(present - _UNITS - _COMMON_UNITS)  # forever, infinite, nonstop, primes, ...
+    if present & _UNITS and (not _BIG_NUMBER_WORDS.isdisjoint(vocabulary) or low.translate(None, _NON_DIGITS)):
+        relevant |= present & _UNITS
+    for word, company in _COMPANY.items():
+        if word in present and any(phrase in low for phrase in company):
+            relevant.add(word)
+    return frozenset(relevant)
+
+
+#: Common anchor words and the phrases that must occur for them to matter.
+_COMPANY: dict[bytes, tuple[bytes, ...]] = {
+    b"over": (b"over and over",),
+    b"stop": (b"never stop", b"not stop", b"t stop", b"not ever stop", b"non stop"),
+    b"end": (b"without end", b"the end of time"),
+    b"ending": (b"without ending",),
+    b"limit": (b"without limit",),
+    b"many": (b"as many times as",),
+    b"until": (b"until you", b"until the end"),
+    b"till": (b"till you", b"till the end"),
+    b"long": (b"as long as possible", b"as long as you can"),
+    b"longest": (b"longest possible",),
+    b"maximum": (b"maximum length", b"maximum tokens", b"maximum output"),
+    b"count": (b"count to", b"count up to", b"count from"),
+}
+
+
+def _instruction_strength(text: str, relevant: frozenset[bytes]) -> float:
+    """Strength of the strongest instruction in ``text`` to produce unbounded or huge output.
+
+    ``relevant``: the anchor words to read around (see ``_relevant_anchors``).
+    """
     raw = text.encode("ascii", "replace")
     if b"," in raw or b"_" in raw or b"'" in raw:
         raw = _THOUSANDS.sub(b"", raw)
-    tokens = raw.translate(_PHRASES).replace(b"|", b" | ").replace(b",", b" , ").split()
-    best = 0.0
+    tokens = _split_phrases(raw.translate(_PHRASES))
     n = len(tokens)
+    best = 0.0
+    examined = 0
     for i, word in enumerate(tokens):
-        if word not in _ANCHORS:
+        if word not in relevant:
             continue
-        nxt = tokens[i + 1] if i + 1 < n else b""
-        strong = False
-        # "forever", "nonstop", "ad infinitum", "non stop", "without stopping", "over and over",
-        # "infinite times", "in an endless loop", "until you die", "until the end of time"
-        if word in _ENDLESS or (word == b"stop" and i and tokens[i - 1] == b"non"):
-            strong = True
-        elif word in (b"stopping", b"end", b"ending") and i and tokens[i - 1] == b"without":
-            strong = True
-        elif word == b"over" and tokens[i + 1 : i + 3] == [b"and", b"over"]:
-            strong = True
-        elif word in _LOOP_ADJECTIVES and (nxt == b"times" or tokens[i + 1 : i + 4] == [b"number", b"of", b"times"]):
-            strong = True
-        elif word in _LOOP_ADJECTIVES and nxt == b"loop" and i >= 2 and tokens[i - 2] in (b"in", b"on"):
-            strong = True
-        elif word == b"end" and tokens[max(0, i - 2) : i] == [b"the", b"end"][:0] + tokens[max(0, i - 2) : i]:
-            strong = (
-                i >= 2
-                and tokens[i - 2] in (b"until", b"till")
-                and tokens[i - 1] == b"the"
-                and (tokens[i + 1 : i + 3] == [b"of", b"time"])
-            )
-        if word in _UNTIL_ENDS:  # pragma: no cover - not an anchor; kept for clarity
-            strong = False
-        if strong:
-            if _instructed(tokens, i):
+        examined += 1
+        if examined > _MAX_ANCHORS:
+            break
+        after = tokens[i + 1 : i + 5]
+        if word in _ENDLESS_ANCHORS and _endless_at(tokens, i):
+            if _instructed(tokens, i) and not _is_title(raw, tokens, i):
                 return _STRONG
-            continue
-        # "never stop writing", "don't stop repeating", "do not ever stop generating"
-        if word == b"stop" and nxt in _GERUNDS:
+        elif word == b"stop":  # never stop writing, don't stop repeating, do not ever stop generating
             before = tokens[max(0, i - 3) : i]
-            if b"never" in before or b"not" in before or b"t" in before:
+            if after[:1] and after[0] in _GERUNDS and (b"never" in before or b"not" in before or b"t" in before):
                 return _STRONG
-            continue
-        # "say hi 10000 times", "write a million words", "count to a billion"
-        if word in (b"times", b"time") or _singular(word) in _UNIT_LIMITS:
-            limits = _UNIT_LIMITS.get(_singular(word))
-            if limits is None:
-                continue
-            count = _number_before(tokens, i)
-            if count and _instructed(tokens, i):
-                if count >= limits[1]:
-                    return _STRONG
-                if count >= limits[0]:
-                    best = _WEAK
-            continue
-        if word == b"count":
-            # count (up) (from X) to N / to infinity
-            j = i + 1
-            if j < n and tokens[j] == b"up":
-                j += 1
-            if j + 1 < n and tokens[j] == b"from":
+        elif word == b"count":  # count (up) (from X) to N
+            j = i + 1 + (after[:1] == [b"up"])
+            if tokens[j : j + 1] == [b"from"]:
                 j += 2
-            if j + 1 < n and tokens[j] == b"to" and (i == 0 or tokens[i - 1] in _LEADS):
+            if tokens[j : j + 1] == [b"to"] and j + 1 < n and (i == 0 or tokens[i - 1] in _LEADS):
                 if tokens[j + 1] == b"infinity":
                     return _STRONG
-                count = _number_before(tokens, min(n, j + 4)) if j + 3 < n else 0
-                count = max(count, _number_before(tokens, j + 2), _number_before(tokens, j + 3) if j + 3 <= n else 0)
-                if count >= _UNIT_LIMITS[b"number"][1]:
-                    return _STRONG
-                if count >= _UNIT_LIMITS[b"number"][0]:
-                    best = _WEAK
-            continue
-        # "list all prime numbers", "print every digit of pi"
-        if word in _LIST_ALL_OBJECTS and i >= 1:
+                count = max(_number_ending_at(tokens, j + 2), _number_ending_at(tokens, min(n, j + 3)))
+                best = max(best, _count_strength(count, _UNIT_LIMITS[b"number"]))
+        elif word in (b"prime", b"primes", b"integers", b"digits", b"numbers"):  # list all prime numbers
             window = tokens[max(0, i - 3) : i]
-            if (b"all" in window or b"every" in window) and _instructed(tokens, i):
-                if word in (b"prime", b"primes", b"integers") or (word == b"numbers" and b"natural" in window):
+            bounded = any(token in _BOUNDED_BY for token in after)
+            if (b"all" in window or b"every" in window) and not bounded and _instructed(tokens, i):
+                if word != b"numbers" or b"natural" in window or b"prime" in window:
+                    if word != b"digits" or after[:2] == [b"of", b"pi"]:
+                        return _STRONG
+        if word in _UNITS and i and (tokens[i - 1][:1].isdigit() or tokens[i - 1] in _COUNT_ENDINGS):
+            limits = _UNIT_LIMITS[_singular(word)]  # say hi 10000 times, write a million words
+            count = _number_ending_at(tokens, i)
+            if count >= limits[0] and _instructed(tokens, i):
+                strength = _count_strength(count, limits)
+                if strength == _STRONG:
                     return _STRONG
-                if word in (b"digits",) and tokens[i + 1 : i + 3] == [b"of", b"pi"]:
-                    return _STRONG
-            continue
-        # "as long as possible", "the longest possible answer", "maximum length"
-        if word == b"long" and i >= 1 and tokens[i - 1] == b"as" and nxt == b"as":
-            best = max(best, _WEAK)
-        elif word == b"longest" and nxt == b"possible":
-            best = max(best, _WEAK)
-        elif word == b"maximum" and nxt in (b"length", b"tokens", b"output"):
+                best = max(best, strength)
+        elif (
+            (word == b"long" and i and tokens[i - 1] == b"as" and after[:1] == [b"as"])
+            or (word == b"longest" and after[:1] == [b"possible"])
+            or (word == b"maximum" and after[:1] and after[0] in (b"length", b"tokens", b"output"))
+        ):  # as long as possible, the longest possible answer, maximum length
             best = max(best, _WEAK)
     return best
+
+
+# --- repetition and compressibility ----------------------------------------------------------------------------
+
+
+def _repetition(words: list[bytes], vocabulary: set[bytes]) -> float:
+    n = len(words)
+    if n < 50:
+        return 0.0
+    distinct = len(vocabulary)
+    ratio = distinct / math.sqrt(n)
+    if ratio < 1.0 and n >= 100:
+        return _STRONG
+    strength = _WEAK if ratio < 2.0 else 0.0
+    if distinct * 2 <= n:  # a word that makes up most of the prompt
+        top = Counter(words).most_common(1)[0][1]
+        if top >= 50 and top / n >= 0.5:
+            return _STRONG
+        if top >= 30 and top / n >= 0.3:
+            strength = _WEAK
+    return strength
+
+
+#: Compressibility is measured on at most this many characters from the start and as many from the end.
+_SAMPLE = 4096
+
+
+def _compressibility(text: str) -> float:
+    sample = text if len(text) <= 2 * _SAMPLE else text[:_SAMPLE] + text[-_SAMPLE:]
+    raw = sample.encode("utf-8", "replace")
+    ratio = len(zlib.compress(raw, 1)) / len(raw)
+    if ratio < 0.06:
+        return _STRONG
+    if ratio < 0.12:
+        return _WEAK
+    return 0.0
+
+
+# --- the detector -------------------------------------------------------------------------------------------
 
 
 class SpongeDetector:
@@ -299,76 +424,46 @@ class SpongeDetector:
         self.block_message: str = block_message or self.DEFAULT_BLOCK_MESSAGE
 
     def signals(self, text: str) -> dict[str, float]:
-        """Each signal that fired, with its strength."""
+        """The signals that fired on ``text``, with their strengths."""
         fired: dict[str, float] = {}
         words = text.encode("ascii", "replace").translate(_WORDS).split()
-        if words:
-            vocabulary = set(words)
-            if not _TRIGGERS.isdisjoint(vocabulary):
-                strength = _instruction_strength(text.lower())
-                if strength:
-                    fired["unbounded_output"] = strength
-            strength = _repetition(words, vocabulary)
+        vocabulary = set(words)
+        relevant = _relevant_anchors(vocabulary, b" ".join(words))
+        if relevant:
+            strength = _instruction_strength(text, relevant)
             if strength:
-                fired["repetition"] = strength
-        if len(text) >= self.compress_min_chars:
+                fired["unbounded_output"] = strength
+        repetition = _repetition(words, vocabulary)
+        if repetition:
+            fired["repetition"] = repetition
+        n = len(text)
+        if n >= self.compress_min_chars and (
+            n > 16 * (len(words) + 1) or len(vocabulary) < 3 * math.sqrt(len(words))
+        ):  # long space-free runs, or few distinct words: worth a zlib pass
             strength = _compressibility(text)
             if strength:
                 fired["compressibility"] = strength
-        if self.max_chars is not None and len(text) > self.max_chars:
+        if self.max_chars is not None and n > self.max_chars:
             fired["length"] = _LENGTH
         return fired
 
     def detect(self, text: str) -> Finding:
         fired = self.signals(text)
         if not fired:
-            return Finding(detected=False)
-        score = 1.0 - math.prod(1.0 - strength for strength in fired.values())
-        score = round(min(1.0, max(0.0, score)), 6)
+            return _CLEAN
+        score = round(min(1.0, 1.0 - math.prod(1.0 - strength for strength in fired.values())), 6)
         return Finding(detected=score >= self.threshold, score=score, details={"signals": list(fired)})
 
     def report(self, findings: Sequence[Located]) -> Report:
         detected = any(item.finding.detected for item in findings)
         signals: list[str] = []
         for item in findings:
-            for signal in item.finding.details.get("signals", ()):
-                if signal not in signals:
-                    signals.append(signal)
+            if item.finding.detected:
+                for signal in item.finding.details.get("signals", ()):
+                    if signal not in signals:
+                        signals.append(signal)
         return Report(
             detected=detected,
             summary={"sponge_attack": int(detected)},
             details={"sponge_attack_detected": detected, "signals": signals},
         )
-
-
-def _repetition(words: list[bytes], vocabulary: set[bytes]) -> float:
-    n = len(words)
-    if n < 50:
-        return 0.0
-    distinct = len(vocabulary)
-    ratio = distinct / math.sqrt(n)
-    if ratio < 1.0:
-        return _STRONG
-    strength = _WEAK if ratio < 2.0 else 0.0
-    if distinct * 2 <= n:  # a word that makes up most of the prompt
-        top = Counter(words).most_common(1)[0][1]
-        if top >= 50 and top / n >= 0.5:
-            return _STRONG
-        if top >= 30 and top / n >= 0.3:
-            strength = _WEAK
-    return strength
-
-
-#: Compressibility is measured on at most this many characters from the start and as many from the end.
-_SAMPLE = 4096
-
-
-def _compressibility(text: str) -> float:
-    sample = text if len(text) <= 2 * _SAMPLE else text[:_SAMPLE] + text[-_SAMPLE:]
-    raw = sample.encode("utf-8", "replace")
-    ratio = len(zlib.compress(raw, 1)) / len(raw)
-    if ratio < 0.06:
-        return _STRONG
-    if ratio < 0.12:
-        return _WEAK
-    return 0.0
