@@ -92,7 +92,7 @@ def evaluate(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _ratio(a: int, b: int) -> float:
+def _ratio(a: float, b: float) -> float:
     return a / b if b else 0.0
 
 

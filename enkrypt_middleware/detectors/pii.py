@@ -100,7 +100,6 @@ _LONG_RUN = b"a" * 16  # token formats and unlabelled secrets are at least this 
 
 # --- numbers: IPv4, SSN, credit card, IBAN, phone -----------------------------------------------------
 
-_DIGITS = re.compile(r"[0-9]{1,64}")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 _VERSION_WORDS = re.compile(r"\b(?:version|release|build|ver|v)[ .:#=]{0,2}\Z", re.IGNORECASE)
@@ -221,8 +220,8 @@ _PLACEHOLDER_VALUE = re.compile(
 # --- labels, groups and priorities ------------------------------------------------------------------------
 
 _PII, _SECRETS, _IP, _URL = ENTITY_GROUPS
-#: On a tie in length, the lower number wins an overlap.
-_PRIORITY = {_SECRETS: 0, _PII: 1, _IP: 2, _URL: 3}
+#: Candidates carry a priority: on a tie in length the lower one wins an overlap. Token formats and
+#: private keys 0, pii 1, ip_address 2, url 3, and an unlabelled (generic) secret last.
 _GENERIC_PRIORITY = 4
 
 _Candidate = tuple[int, int, str, str, int]  # start, end, label, group, priority
