@@ -154,6 +154,9 @@ class EnkryptMiddleware:
             ]
             kept.append((b"content-length", str(len(body)).encode()))
             app_scope = {**scope, "headers": kept}
+        if not plan.stream:  # a cancel scope costs more than a whole detector: only streams need one
+            await self.app(app_scope, _replay(body, receive), _ResponseGuard(plan, admission, headers, send, None))
+            return
         with anyio.CancelScope() as cancel:
             await self.app(app_scope, _replay(body, receive), _ResponseGuard(plan, admission, headers, send, cancel))
 
@@ -182,7 +185,7 @@ class _ResponseGuard:
         admission: engine.Admission,
         headers: dict[bytes, bytes],
         send: Send,
-        cancel: anyio.CancelScope,
+        cancel: anyio.CancelScope | None,
     ) -> None:
         self.plan = plan
         self.admission = admission
@@ -242,7 +245,7 @@ class _ResponseGuard:
             out += await _drive(guard.close())
             _audit(self.plan, self.request_headers, self.admission.verdict, guard.output_detections)
             await self.send({"type": "http.response.body", "body": out, "more_body": False})
-            if more:
+            if more and self.cancel is not None:
                 self.cancel.cancel()  # stop the host's generator: nothing more it says can be sent
             return
         if out:
