@@ -129,7 +129,7 @@ class StreamGuard:
         self.fallback_created = fallback_created
         self.decoder = SSEDecoder()
         self.accumulator = ChoiceAccumulator()
-        self.restorers: dict[int, _Restorer] = {}
+        self.restorers: dict[tuple[int, int], _Restorer] = {}
         self.choices: dict[int, _Choice] = {}
         self.template: dict[str, Any] = {}
         self.blocked_by: list[str] = []
@@ -190,10 +190,11 @@ class StreamGuard:
         yield from self._guard(chunk, event, out)
         return b""
 
-    def _restorer(self, index: int) -> _Restorer:
-        restorer = self.restorers.get(index)
+    def _restorer(self, index: int, tool: int = -1) -> _Restorer:
+        """The restorer of one choice's text (``tool`` -1) or of one of its tool calls' arguments."""
+        restorer = self.restorers.get((index, tool))
         if restorer is None:
-            restorer = self.restorers[index] = _Restorer(self.placeholders)
+            restorer = self.restorers[(index, tool)] = _Restorer(self.placeholders)
         return restorer
 
     def _audit(self, chunk: dict[str, Any], event: SSEEvent) -> bytes:
@@ -207,10 +208,17 @@ class StreamGuard:
             holder, key = (delta, "content") if isinstance(delta, dict) else (choice, "text")
             piece = holder.get(key)
             final = choice.get("finish_reason") is not None
-            if not isinstance(piece, str) and not final:
-                continue
+            index = choice.get("index", position)
+            for call in holder.get("tool_calls") or () if holder is delta else ():
+                function = call.get("function") if isinstance(call, dict) else None
+                if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                    arguments = function["arguments"]
+                    function["arguments"] = self._restorer(index, call.get("index", 0))(arguments, final=final)
+                    changed = changed or function["arguments"] != arguments
+            if final and holder is delta:
+                changed = self._flush_tool_carries(index, delta) or changed
             original = piece if isinstance(piece, str) else ""
-            restored = self._restorer(choice.get("index", position))(original, final=final)
+            restored = self._restorer(index)(original, final=final)
             if restored != original:
                 holder[key] = restored
                 changed = True
@@ -311,7 +319,7 @@ class StreamGuard:
                             "index": i,
                             "id": call.id,
                             "type": "function",
-                            "function": {"name": call.name, "arguments": call.arguments},
+                            "function": {"name": call.name, "arguments": self._restore_whole(call.arguments)},
                         }
                         for i, call in calls.tool_calls.items()
                     ]
@@ -320,6 +328,20 @@ class StreamGuard:
         if all(self.choices[i].blocked if i in self.choices else False for i in range(self.expected)):
             self.finished = True
         return b""
+
+    def _flush_tool_carries(self, index: int, delta: dict[str, Any]) -> bool:
+        """At a choice's end, send tool-call argument text still held as a possible placeholder."""
+        flushed = False
+        for (choice, tool), restorer in self.restorers.items():
+            if choice == index and tool >= 0 and restorer.carry:
+                rest = restorer("", final=True)
+                calls = delta.setdefault("tool_calls", [])
+                calls.append({"index": tool, "function": {"arguments": rest}})
+                flushed = True
+        return flushed
+
+    def _restore_whole(self, text: str) -> str:
+        return _Restorer(self.placeholders)(text, final=True) if self.placeholders else text
 
     def _chunk(self, state: _Choice, delta: dict[str, Any], finish: str | None) -> bytes:
         if not state.role_sent:

@@ -291,3 +291,34 @@ def test_client_disconnect_closes_the_host_generator(endless: StreamHost, mode: 
             time.sleep(0.02)
     assert endless.ran_finally
     assert endless.finished_at is None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["audit", "guard"])
+async def test_placeholders_in_streamed_tool_call_arguments_are_restored(mode: str) -> None:
+    cfg = stream_config(mode)
+    cfg["deployments"]["main"]["input_guardrails_policy"]["additional_config"] = {"pii_redaction": True}
+
+    def call(arguments: str, **extra: Any) -> dict[str, Any]:
+        return chunk(tool_calls=[{"index": 0, "function": {"arguments": arguments}, **extra}])
+
+    host = StreamHost(
+        [
+            chunk(
+                role="assistant",
+                tool_calls=[{"index": 0, "id": "c1", "type": "function", "function": {"name": "mail"}}],
+            ),
+            call('{"to": "<EMAIL_ADD'),
+            call('RESS_0>"}'),
+            chunk(finish="tool_calls"),
+        ]
+    )
+    events = parse_events(await received(host, cfg, ask("mail jane@example.com")))
+    arguments = "".join(
+        call["function"].get("arguments") or ""
+        for e in events
+        if isinstance(e, dict)
+        for c in e.get("choices", [])
+        for call in c["delta"].get("tool_calls") or []
+    )
+    assert arguments == '{"to": "jane@example.com"}'
