@@ -422,21 +422,39 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        value = values[0] if values else float("nan")
+        return value, value
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q3
+
+
+# (summary key, Round field, ratio or difference, target key, target is a maximum)
+_METRICS: dict[str, list[tuple[str, str, bool, str, bool]]] = {
+    "throughput": [
+        ("rps_ratio", "rps", True, "rps_ratio_min", False),
+        ("cpu_added_us", "cpu_us_per_request", False, "cpu_added_us_max", True),
+    ],
+    "latency": [
+        ("p50_added_ms", "p50_ms", False, "p50_added_ms_max", True),
+        ("p99_added_ms", "p99_ms", False, "", True),
+    ],
+}
+
+
 def summarize(scenario: Scenario, results: list[Round]) -> dict[str, Any]:
+    """Medians per variant; each change as medians compared, and per adjacent bare/guarded pair."""
     base_name, cand_name = scenario.variants
     base = [r for r in results if r.variant == base_name]
     cand = [r for r in results if r.variant == cand_name]
     pairs = list(zip(base, cand, strict=False))
-
-    def side(rounds: list[Round]) -> dict[str, float]:
-        return {
-            "rps": _median([r.rps for r in rounds]),
-            "cpu_us_per_request": _median([r.cpu_us_per_request for r in rounds]),
-            "p50_ms": _median([r.p50_ms for r in rounds]),
-            "p99_ms": _median([r.p99_ms for r in rounds]),
-        }
-
-    b, c = side(base), side(cand)
+    fields = ("rps", "cpu_us_per_request", "p50_ms", "p99_ms")
+    medians = {
+        name: {f: _median([getattr(r, f) for r in rounds]) for f in fields}
+        for name, rounds in ((base_name, base), (cand_name, cand))
+    }
+    targets = TARGETS.get(scenario.name, {})
     summary: dict[str, Any] = {
         "baseline": base_name,
         "candidate": cand_name,
@@ -445,28 +463,27 @@ def summarize(scenario: Scenario, results: list[Round]) -> dict[str, Any]:
         "path": scenario.target.path,
         "method": scenario.target.method,
         "request_bytes": len(scenario.target.body or b""),
-        "median": {base_name: b, cand_name: c},
-        "rps_ratio": c["rps"] / b["rps"],
-        "rps_ratio_median_of_pairs": _median([y.rps / x.rps for x, y in pairs]),
-        "cpu_added_us": c["cpu_us_per_request"] - b["cpu_us_per_request"],
-        "cpu_added_us_median_of_pairs": _median([y.cpu_us_per_request - x.cpu_us_per_request for x, y in pairs]),
-        "p50_added_ms": c["p50_ms"] - b["p50_ms"],
-        "p99_added_ms": c["p99_ms"] - b["p99_ms"],
-        "p50_added_ms_median_of_pairs": _median([y.p50_ms - x.p50_ms for x, y in pairs]),
-        "p99_added_ms_median_of_pairs": _median([y.p99_ms - x.p99_ms for x, y in pairs]),
-        "errors": sum(sum(r.errors.values()) for r in results),
-        "rounds": [r.__dict__ for r in results],
+        "median": medians,
+        "targets": targets,
+        "meets_targets": {},
+        "unresolved": [],
     }
-    targets = TARGETS.get(scenario.name, {})
-    checks: dict[str, bool] = {}
-    if "cpu_added_us_max" in targets:
-        checks["cpu_added_us"] = summary["cpu_added_us"] <= targets["cpu_added_us_max"]
-    if "rps_ratio_min" in targets:
-        checks["rps_ratio"] = summary["rps_ratio"] >= targets["rps_ratio_min"]
-    if "p50_added_ms_max" in targets:
-        checks["p50_added_ms"] = summary["p50_added_ms"] <= targets["p50_added_ms_max"]
-    summary["targets"] = targets
-    summary["meets_targets"] = checks
+    kind = "latency" if scenario.name == "latency" else "throughput"
+    for key, f, ratio, target_key, is_max in _METRICS[kind]:
+        b, c = medians[base_name][f], medians[cand_name][f]
+        change = c / b if ratio else c - b
+        per_pair = [getattr(y, f) / getattr(x, f) if ratio else getattr(y, f) - getattr(x, f) for x, y in pairs]
+        q1, q3 = _quartiles(per_pair)
+        summary[key] = change
+        summary[f"{key}_median_of_pairs"] = _median(per_pair)
+        summary[f"{key}_pairs_iqr"] = [q1, q3]
+        if target_key in targets:
+            limit = targets[target_key]
+            summary["meets_targets"][key] = change <= limit if is_max else change >= limit
+            if q1 <= limit <= q3:  # the noise between pairs spans the target: not resolved
+                summary["unresolved"].append(key)
+    summary["errors"] = sum(sum(r.errors.values()) for r in results)
+    summary["rounds"] = [r.__dict__ for r in results]
     return summary
 
 
@@ -474,67 +491,43 @@ def summarize(scenario: Scenario, results: list[Round]) -> dict[str, Any]:
 # Report
 
 
-def _mark(ok: bool | None) -> str:
-    return "" if ok is None else ("ok" if ok else "MISSED")
-
-
-def table(results: dict[str, dict[str, Any]]) -> str:
-    """The compact report: medians over rounds, the change, the median of per-round-pair changes."""
-    header = ("scenario", "metric", "bare", "guarded", "change", "paired", "target", "")
+def table(results: dict[str, dict[str, Any]], candidate: str = "guarded") -> str:
+    """Medians over rounds, their change, and the median [IQR] of the change within round pairs."""
+    header = ("scenario", "metric", "bare", candidate, "change", "paired [IQR]", "target", "")
     rows: list[tuple[str, ...]] = [header]
+    specs = {
+        # summary key: (label, median field, value format, change format, target format)
+        "rps_ratio": ("requests/s", "rps", "{:,.0f}", "{:.1%}", ">= {:.0%}"),
+        "cpu_added_us": ("server CPU µs/req", "cpu_us_per_request", "{:.1f}", "{:+.1f} µs", "<= {:g} µs"),
+        "p50_added_ms": ("p50 latency, ms", "p50_ms", "{:.2f}", "{:+.3f} ms", "<= {:g} ms"),
+        "p99_added_ms": ("p99 latency, ms", "p99_ms", "{:.2f}", "{:+.3f} ms", ""),
+    }
+    target_keys = {"rps_ratio": "rps_ratio_min", "cpu_added_us": "cpu_added_us_max", "p50_added_ms": "p50_added_ms_max"}
     for name, s in results.items():
-        b, c = s["median"][s["baseline"]], s["median"][s["candidate"]]
-        t, ok = s["targets"], s["meets_targets"]
-        if name == "latency":
+        kind = "latency" if name == "latency" else "throughput"
+        for n, (key, *_rest) in enumerate(_METRICS[kind]):
+            label, f, value_fmt, change_fmt, target_fmt = specs[key]
+            q1, q3 = s[f"{key}_pairs_iqr"]
+            short = change_fmt.split(" ")[0]
+            paired = f"{change_fmt.format(s[f'{key}_median_of_pairs'])} [{short.format(q1)}, {short.format(q3)}]"
+            limit = s["targets"].get(target_keys.get(key, ""))
+            verdict = ""
+            if key in s["meets_targets"]:
+                verdict = "ok" if s["meets_targets"][key] else "MISSED"
+                if key in s["unresolved"]:
+                    verdict += " (noisy)"
             rows.append(
                 (
-                    name,
-                    "p50 latency, ms",
-                    f"{b['p50_ms']:.2f}",
-                    f"{c['p50_ms']:.2f}",
-                    f"{s['p50_added_ms']:+.3f} ms",
-                    f"{s['p50_added_ms_median_of_pairs']:+.3f} ms",
-                    f"<= {t['p50_added_ms_max']:g} ms",
-                    _mark(ok.get("p50_added_ms")),
+                    name if n == 0 else "",
+                    label,
+                    value_fmt.format(s["median"][s["baseline"]][f]),
+                    value_fmt.format(s["median"][s["candidate"]][f]),
+                    change_fmt.format(s[key]),
+                    paired,
+                    target_fmt.format(limit) if limit is not None and target_fmt else "",
+                    verdict,
                 )
             )
-            rows.append(
-                (
-                    "",
-                    "p99 latency, ms",
-                    f"{b['p99_ms']:.2f}",
-                    f"{c['p99_ms']:.2f}",
-                    f"{s['p99_added_ms']:+.3f} ms",
-                    f"{s['p99_added_ms_median_of_pairs']:+.3f} ms",
-                    "",
-                    "",
-                )
-            )
-            continue
-        rows.append(
-            (
-                name,
-                "requests/s",
-                f"{b['rps']:,.0f}",
-                f"{c['rps']:,.0f}",
-                f"{s['rps_ratio'] * 100:.1f} %",
-                f"{s['rps_ratio_median_of_pairs'] * 100:.1f} %",
-                f">= {t['rps_ratio_min'] * 100:g} %",
-                _mark(ok.get("rps_ratio")),
-            )
-        )
-        rows.append(
-            (
-                "",
-                "server CPU µs/req",
-                f"{b['cpu_us_per_request']:.1f}",
-                f"{c['cpu_us_per_request']:.1f}",
-                f"{s['cpu_added_us']:+.1f} µs",
-                f"{s['cpu_added_us_median_of_pairs']:+.1f} µs",
-                f"<= {t['cpu_added_us_max']:g} µs",
-                _mark(ok.get("cpu_added_us")),
-            )
-        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     right = {2, 3, 4, 5}
     lines = []
@@ -545,6 +538,11 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
+    if any(s["unresolved"] for s in results.values()):
+        lines.append(
+            "(noisy): the target lies within the interquartile range of the per-pair changes; "
+            "rerun with more --rounds on a quieter machine"
+        )
     return "\n".join(lines)
 
 
@@ -558,6 +556,13 @@ def _git_revision() -> str:
         ).stdout.strip()
         return rev + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
         return "unknown"
 
 
@@ -646,6 +651,7 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_seconds": args.warmup,
             "connections": args.connections,
             "aa": args.aa,
+            "loadavg_start": _loadavg(),
         }
         print(
             f"bench: uvicorn {meta['uvicorn']} --http {http_impl} --loop {loop}, "
@@ -670,17 +676,17 @@ def main(argv: list[str] | None = None) -> int:
             if not group:
                 continue
             with servers(variants, **server_kwargs) as running:
-                if not args.aa:
-                    notes += sanity_check(running)
+                notes += sanity_check(running)
                 for name in group:
                     print(f"{name}:", flush=True)
                     results[name] = run_scenario(scenarios[name], running, loadgen, args.rounds, args.warmup)
 
+    meta["loadavg_end"] = _loadavg()
     output: dict[str, Any] = {"meta": meta, "notes": notes, "scenarios": results}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(output, indent=2) + "\n")
     print()
-    print(table(results))
+    print(table(results, candidate="bare (2nd)" if args.aa else "guarded"))
     for note in notes:
         print(f"note: {note}")
     errors = sum(s["errors"] for s in results.values())
