@@ -193,6 +193,14 @@ class Side:
     detectors: tuple[DetectorEntry, ...]
     pii_redaction: bool = False
     checks: OutputAdditionalConfig = field(default_factory=OutputAdditionalConfig)
+    inline: tuple[DetectorEntry, ...] = field(init=False)
+    """Detectors that run on the caller's thread (fast sync ones)."""
+    awaited: tuple[DetectorEntry, ...] = field(init=False)
+    """Detectors that run as tasks: async ones, and sync ones sent to a worker thread."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inline", tuple(e for e in self.detectors if e.mode == "inline"))
+        object.__setattr__(self, "awaited", tuple(e for e in self.detectors if e.mode != "inline"))
 
     @property
     def blocks(self) -> bool:

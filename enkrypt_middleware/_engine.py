@@ -158,7 +158,7 @@ def parse_tags(value: str | None) -> tuple[str, ...]:
 def check_media(headers: Mapping[bytes, bytes], max_body_size: int) -> None:
     """Content type, content encoding and declared length: all decidable before reading the body."""
     content_type = headers.get(b"content-type")
-    if content_type is not None:
+    if content_type is not None and content_type != b"application/json":
         media, _, params = content_type.decode("latin-1").partition(";")
         media = media.strip().lower()
         if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
@@ -201,6 +201,8 @@ def authorize(guardrails: Guardrails, headers: Mapping[bytes, bytes]) -> Compile
 
 def wants_refresh(guardrails: Guardrails, deployment: CompiledDeployment, headers: Mapping[bytes, bytes]) -> bool:
     """X-Enkrypt-Refresh-Cache: true from a caller the configuration allows to ask for it."""
+    if b"x-enkrypt-refresh-cache" not in headers:
+        return False
     if (_header(headers, b"x-enkrypt-refresh-cache") or "").lower() != "true":
         return False
     return key_matches(headers.get(b"apikey"), (*deployment.api_keys, *guardrails.refresh_keys))
@@ -355,16 +357,17 @@ def evaluate(
             continue
         report = entry.report(outcome.located)
         summary.update(report.summary)
-        body = report.details
-        if report.detected and isinstance(body, Mapping):
+        details[entry.name] = body = report.details
+        if not report.detected:
+            continue
+        if isinstance(body, Mapping):
             mapping = getattr(entry.detector, "compliance_mapping", None) or COMPLIANCE_MAPPING.get(entry.name)
             if mapping is not None:
-                body = {**body, "compliance_mapping": mapping}
-        details[entry.name] = body
+                details[entry.name] = {**body, "compliance_mapping": mapping}
         where = [found.path for found in outcome.located if found.finding.detected]
         if where:
             locations[entry.name] = where
-        if report.detected and entry.blocks:
+        if entry.blocks:
             blocked_by.append(entry.name)
             message = message or entry.block_message
             blocked_choices.update(

@@ -45,8 +45,12 @@ def _error_text(exc: BaseException) -> str:
 
 def _run_inline(entry: DetectorEntry, texts: Sequence[Scanned]) -> Outcome:
     detect = entry.detector.detect
+    located: list[Located] = []
     try:
-        return Outcome(entry, [_located(item, detect(item.text)) for item in texts])
+        for item in texts:
+            value = detect(item.text)
+            located.append(Located(item.path, item.text, value if type(value) is Finding else _finding(value)))
+        return Outcome(entry, located)
     except Exception as exc:
         return Outcome(entry, [], _error_text(exc))
 
@@ -73,8 +77,7 @@ async def _run_awaited(entry: DetectorEntry, texts: Sequence[Scanned], results: 
 async def run_side(side: Side, texts: Sequence[Scanned]) -> tuple[list[Outcome], float]:
     """Run every detector of ``side`` on ``texts``; returns the outcomes and the elapsed milliseconds."""
     started = time.perf_counter()
-    inline = [entry for entry in side.detectors if entry.mode == "inline"]
-    awaited = [entry for entry in side.detectors if entry.mode != "inline"]
+    inline, awaited = side.inline, side.awaited
     outcomes: list[Outcome] = []
     if not awaited:
         outcomes = [_run_inline(entry, texts) for entry in inline]

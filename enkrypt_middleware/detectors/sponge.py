@@ -266,22 +266,24 @@ _MAX_ANCHORS = 1000
 _NON_DIGITS = bytes(byte for byte in range(256) if not 48 <= byte <= 57)
 #: A count big enough to matter is written with digits or with one of these.
 _BIG_NUMBER_WORDS = _words(b"hundred hundreds thousand thousands million millions billion billions trillion zillion")
+_NOTHING: frozenset[bytes] = frozenset()
 _COMMON_UNITS = _words(b"over stop end ending limit many until till long longest maximum count")
 
 
-def _relevant_anchors(vocabulary: set[bytes], low: bytes) -> frozenset[bytes]:
+def _relevant_anchors(vocabulary: set[bytes], words: list[bytes]) -> frozenset[bytes]:
     """The anchor words worth reading around: the rare ones, and common ones only with their company.
 
-    ``low``: the text lower-cased (``_WORDS``-translated).
+    ``words``: the text's words, lower-cased (``_WORDS``-translated).
     """
     present = _ANCHORS.intersection(vocabulary)
     if not present:
-        return present
+        return _NOTHING
+    low = b" ".join(words)
     relevant = set(present - _UNITS - _COMMON_UNITS)  # forever, infinite, nonstop, primes, ...
     if present & _UNITS and (not _BIG_NUMBER_WORDS.isdisjoint(vocabulary) or low.translate(None, _NON_DIGITS)):
         relevant |= present & _UNITS
-    for word, company in _COMPANY.items():
-        if word in present and any(phrase in low for phrase in company):
+    for word in present.intersection(_COMPANY):
+        if any(phrase in low for phrase in _COMPANY[word]):
             relevant.add(word)
     return frozenset(relevant)
 
@@ -428,7 +430,7 @@ class SpongeDetector:
         fired: dict[str, float] = {}
         words = text.encode("ascii", "replace").translate(_WORDS).split()
         vocabulary = set(words)
-        relevant = _relevant_anchors(vocabulary, b" ".join(words))
+        relevant = _relevant_anchors(vocabulary, words)
         if relevant:
             strength = _instruction_strength(text, relevant)
             if strength:
