@@ -2,7 +2,9 @@
 
 Each variant runs in its own uvicorn subprocess (one worker, pinned to the first CPU); the load
 generator (wrk, or ``bench.loadgen``) runs pinned to the second CPU. Rounds are interleaved
-bare/guarded (ABBA order), and every figure is the median over rounds. See bench/README.md.
+bare/guarded (ABBA order), and every figure is the median over rounds. The ``stream`` scenario
+(``bench.stream``) times streamed answers from this process, also on the second CPU. See
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -29,19 +31,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.app import CHAT_PATH, HEALTH_PATH, REQUEST_BODY
+from bench import stream
+from bench.app import CHAT_PATH, HEALTH_PATH, REQUEST_BODY, STREAM_MODES
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 HOST = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-# The issue's targets: (a) passthrough, (b) chat, (c) 50 ms host at one connection.
+# The issue's targets: (a) passthrough, (b) chat, (c) 50 ms host at one connection; issue #3: stream.
 TARGETS: dict[str, dict[str, float]] = {
     "passthrough": {"cpu_added_us_max": 3.0, "rps_ratio_min": 0.97},
     "chat": {"cpu_added_us_max": 60.0, "rps_ratio_min": 0.50},
     "latency": {"p50_added_ms_max": 0.3},
+    "stream": stream.TARGETS,
 }
+SCENARIOS = ("passthrough", "chat", "latency", "stream")
 
 
 @dataclass(frozen=True)
@@ -584,7 +589,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m bench",
         description="Bare host app vs the same app behind EnkryptMiddleware (see bench/README.md).",
     )
-    parser.add_argument("--scenario", choices=("passthrough", "chat", "latency", "all"), default="all")
+    parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per variant (default 7)")
     parser.add_argument("--seconds", type=int, default=4, help="seconds per round (default 4)")
     parser.add_argument(
@@ -592,6 +597,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=6,
         help="seconds per round of the 50 ms latency scenario (default 6)",
+    )
+    parser.add_argument(
+        "--stream-requests",
+        type=int,
+        default=60,
+        help="sequential requests per variant and round of the stream scenario (default 60)",
     )
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per server (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="connections for RPS scenarios (default 16)")
@@ -605,8 +616,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.seconds < 1 or args.latency_seconds < 1 or args.connections < 1:
-        parser.error("--rounds, --seconds, --latency-seconds and --connections must be positive")
+    if min(args.rounds, args.seconds, args.latency_seconds, args.connections, args.stream_requests) < 1:
+        parser.error("--rounds, --seconds, --latency-seconds, --connections and --stream-requests must be positive")
     return args
 
 
@@ -618,9 +629,10 @@ def main(argv: list[str] | None = None) -> int:
     if load_cpu is not None:
         os.sched_setaffinity(0, {load_cpu})  # keep this process (and its children) off the server's CPU
 
-    names = ("passthrough", "chat", "latency") if args.scenario == "all" else (args.scenario,)
+    names = SCENARIOS if args.scenario == "all" else (args.scenario,)
     fast = ("bare", "bare_b") if args.aa else ("bare", "guarded")
     slow = ("bare_slow", "bare_slow_b") if args.aa else ("bare_slow", "guarded_slow")
+    streamed = ("bare", "bare_b") if args.aa else ("bare", *STREAM_MODES)
     chat = Target("POST", CHAT_PATH, REQUEST_BODY)
     scenarios = {
         "passthrough": Scenario("passthrough", fast, Target("GET", HEALTH_PATH, None), args.connections, args.seconds),
@@ -648,6 +660,7 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": args.rounds,
             "seconds": args.seconds,
             "latency_seconds": args.latency_seconds,
+            "stream_requests": args.stream_requests,
             "warmup_seconds": args.warmup,
             "connections": args.connections,
             "aa": args.aa,
@@ -671,7 +684,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         results: dict[str, dict[str, Any]] = {}
         notes: list[str] = []
-        groups = [(fast, [n for n in names if n != "latency"]), (slow, [n for n in names if n == "latency"])]
+        groups = [
+            (fast, [n for n in names if n in ("passthrough", "chat")]),
+            (slow, [n for n in names if n == "latency"]),
+        ]
         for variants, group in groups:
             if not group:
                 continue
@@ -680,13 +696,30 @@ def main(argv: list[str] | None = None) -> int:
                 for name in group:
                     print(f"{name}:", flush=True)
                     results[name] = run_scenario(scenarios[name], running, loadgen, args.rounds, args.warmup)
+        if "stream" in names:
+            with servers(streamed, **server_kwargs) as running:
+                for name, detections in stream.sanity_check(running).items():
+                    fired = _fired(detections)
+                    if fired:
+                        notes.append(f"{name}: the bench stream made detectors fire: {', '.join(fired)}")
+                print(
+                    f"stream: {', '.join(stream.label(n) for n in streamed)}; {args.rounds} interleaved rounds x "
+                    f"{args.stream_requests} sequential requests on 1 keep-alive connection",
+                    flush=True,
+                )
+                results["stream"] = stream.run(running, streamed, args.rounds, args.stream_requests, args.warmup)
 
     meta["loadavg_end"] = _loadavg()
     output: dict[str, Any] = {"meta": meta, "notes": notes, "scenarios": results}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(output, indent=2) + "\n")
-    print()
-    print(table(results, candidate="bare (2nd)" if args.aa else "guarded"))
+    measured = {name: s for name, s in results.items() if name != "stream"}
+    if measured:
+        print()
+        print(table(measured, candidate="bare (2nd)" if args.aa else "guarded"))
+    if "stream" in results:
+        print()
+        print(stream.table(results["stream"]))
     for note in notes:
         print(f"note: {note}")
     errors = sum(s["errors"] for s in results.values())

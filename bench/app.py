@@ -5,11 +5,17 @@ cannot be imported):
 
 * ``bench.app:bare`` / ``bench.app:guarded`` – the chat route answers instantly;
 * ``bench.app:bare_slow`` / ``bench.app:guarded_slow`` – the chat route sleeps 50 ms first;
-* ``bench.app:app`` – whichever of the four ``BENCH_VARIANT`` names (default ``bare``);
-* ``bench.app:bare_b`` / ``bench.app:bare_slow_b`` – the same bare apps again, for A/A runs.
+* ``bench.app:app`` – whichever :data:`VARIANTS` name ``BENCH_VARIANT`` holds (default ``bare``);
+* ``bench.app:bare_b`` / ``bench.app:bare_slow_b`` – the same bare apps again, for A/A runs;
+* ``bench.app:stream_audit``, ``bench.app:stream_guard64``, ``bench.app:stream_guard256`` – the fast
+  host behind the middleware with :data:`CONFIG`'s deployment set to ``stream_mode: audit``, or to
+  ``stream_mode: guard`` with ``stream_window`` 64 or 256 (for the ``stream`` scenario).
 
-Both variants serve ``GET /health`` (never intercepted) and ``POST /v1/chat/completions``,
-which reads the request body and returns the same precomputed ~1 KB ``chat.completion``.
+Every variant serves ``GET /health`` (never intercepted) and ``POST /v1/chat/completions``,
+which reads the request body and returns the same precomputed ~1 KB ``chat.completion``; when the
+request has ``"stream": true`` it streams :data:`STREAM_EVENTS` instead: 20
+``chat.completion.chunk`` events (a role chunk, 18 content chunks of five words, a finish chunk)
+:data:`STREAM_INTERVAL_SECONDS` apart, then ``data: [DONE]``.
 
 ``python -m bench.app guarded [--port 8000]`` serves one variant by hand.
 """
@@ -17,14 +23,16 @@ which reads the request body and returns the same precomputed ~1 KB ``chat.compl
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -35,14 +43,29 @@ __all__ = [
     "REQUEST_BODY",
     "RESPONSE_BODY",
     "SLOW_SECONDS",
+    "STREAM_CHUNKS",
+    "STREAM_CONTENT",
+    "STREAM_EVENTS",
+    "STREAM_INTERVAL_SECONDS",
+    "STREAM_MODES",
+    "STREAM_REQUEST_BODY",
     "VARIANTS",
     "build",
+    "stream_config",
 ]
 
 CHAT_PATH = "/v1/chat/completions"
 HEALTH_PATH = "/health"
 SLOW_SECONDS = 0.05
-VARIANTS = ("bare", "guarded", "bare_slow", "guarded_slow")
+# Guarded variants for the stream scenario: (stream_mode, stream_window or None for the default).
+STREAM_MODES: dict[str, tuple[str, int | None]] = {
+    "stream_audit": ("audit", None),
+    "stream_guard64": ("guard", 64),
+    "stream_guard256": ("guard", 256),
+}
+VARIANTS = ("bare", "guarded", "bare_slow", "guarded_slow", *STREAM_MODES)
+STREAM_CHUNKS = 20
+STREAM_INTERVAL_SECONDS = 0.002
 
 # The middleware's configuration: the default detectors, blocking on keywords and sponge attacks
 # on the way in, and on keywords and secrets on the way out.
@@ -135,6 +158,34 @@ _RESPONSE: dict[str, Any] = {
 # ~1 KB, precomputed once: the host spends no time building its answer.
 RESPONSE_BODY: bytes = json.dumps(_RESPONSE).encode()
 
+# The chat request again, with "stream": true.
+STREAM_REQUEST_BODY: bytes = json.dumps({**_REQUEST, "stream": True}).encode()
+
+
+def _stream_events() -> tuple[tuple[bytes, ...], str]:
+    """The streamed answer as SSE events, and its text: role chunk, 18 x 5 words, finish chunk, [DONE]."""
+    words = _ANSWER.split()
+    pieces = [" ".join(words[i : i + 5]) for i in range(0, 5 * (STREAM_CHUNKS - 2), 5)]
+    pieces = [piece + " " for piece in pieces[:-1]] + pieces[-1:]
+    head = {"id": _RESPONSE["id"], "object": "chat.completion.chunk", "created": _RESPONSE["created"]}
+    base = {**head, "model": _RESPONSE["model"], "system_fingerprint": _RESPONSE["system_fingerprint"]}
+    deltas: list[tuple[dict[str, Any], str | None]] = [({"role": "assistant", "content": "", "refusal": None}, None)]
+    deltas += [({"content": piece}, None) for piece in pieces]
+    deltas.append(({}, "stop"))
+    events = []
+    for delta, finish in deltas:
+        chunk = {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        events.append(b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n")
+    events.append(b"data: [DONE]\n\n")
+    return tuple(events), "".join(pieces)
+
+
+STREAM_EVENTS, STREAM_CONTENT = _stream_events()
+"""``STREAM_CHUNKS`` chunk events then ``data: [DONE]``, precomputed; and the text they spell (528 characters)."""
+
 _JSON_HEADERS = {"content-type": "application/json"}
 
 
@@ -142,19 +193,49 @@ async def _health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+def _wants_stream(body: bytes) -> bool:
+    # the substring test keeps the non-streamed chat route free of a JSON parse
+    if b'"stream"' not in body:
+        return False
+    data = json.loads(body)
+    return isinstance(data, dict) and data.get("stream") is True
+
+
+async def _events() -> AsyncIterator[bytes]:
+    for n, event in enumerate(STREAM_EVENTS):
+        if 0 < n < STREAM_CHUNKS:  # 2 ms between chunk events; [DONE] follows the finish chunk at once
+            await asyncio.sleep(STREAM_INTERVAL_SECONDS)
+        yield event
+
+
+def _stream() -> Response:
+    return StreamingResponse(_events(), media_type="text/event-stream")
+
+
 async def _chat(request: Request) -> Response:
-    await request.body()
+    if _wants_stream(await request.body()):
+        return _stream()
     return Response(RESPONSE_BODY, headers=_JSON_HEADERS)
 
 
 async def _chat_slow(request: Request) -> Response:
-    await request.body()
+    stream = _wants_stream(await request.body())
     await asyncio.sleep(SLOW_SECONDS)
-    return Response(RESPONSE_BODY, headers=_JSON_HEADERS)
+    return _stream() if stream else Response(RESPONSE_BODY, headers=_JSON_HEADERS)
 
 
-def build(*, guarded: bool, slow: bool = False) -> ASGIApp:
-    """The host app; wrapped in ``EnkryptMiddleware`` with :data:`CONFIG` when ``guarded``."""
+def stream_config(mode: str, window: int | None = None) -> dict[str, Any]:
+    """:data:`CONFIG` with ``stream_mode`` (and ``stream_window`` when given) set on its deployment."""
+    config = copy.deepcopy(CONFIG)
+    deployment = config["deployments"][config["default_deployment"]]
+    deployment["stream_mode"] = mode
+    if window is not None:
+        deployment["stream_window"] = window
+    return config
+
+
+def build(*, guarded: bool, slow: bool = False, config: dict[str, Any] | None = None) -> ASGIApp:
+    """The host app; wrapped in ``EnkryptMiddleware`` with ``config`` (:data:`CONFIG`) when ``guarded``."""
     routes = [
         Route(HEALTH_PATH, _health, methods=["GET"]),
         Route(CHAT_PATH, _chat_slow if slow else _chat, methods=["POST"]),
@@ -164,12 +245,14 @@ def build(*, guarded: bool, slow: bool = False) -> ASGIApp:
         return host
     from enkrypt_middleware import EnkryptMiddleware
 
-    return EnkryptMiddleware(host, config=CONFIG)
+    return EnkryptMiddleware(host, config=CONFIG if config is None else config)
 
 
 def _variant(name: str) -> ASGIApp:
     if name not in VARIANTS:
         raise ValueError(f"unknown variant {name!r}; choose one of {', '.join(VARIANTS)}")
+    if name in STREAM_MODES:
+        return build(guarded=True, config=stream_config(*STREAM_MODES[name]))
     return build(guarded=name.startswith("guarded"), slow=name.endswith("_slow"))
 
 
@@ -177,7 +260,7 @@ _built: dict[str, ASGIApp] = {}
 
 
 def __getattr__(name: str) -> ASGIApp:
-    """``bare``, ``guarded``, ``bare_slow``, ``guarded_slow`` and ``app``, built on first access."""
+    """The :data:`VARIANTS`, their ``_b`` twins and ``app``, built on first access."""
     key = os.environ.get("BENCH_VARIANT", "bare") if name == "app" else name
     variant = key[:-2] if key.endswith("_b") else key  # bare_b: a second bare server for A/A runs
     if variant not in VARIANTS:
