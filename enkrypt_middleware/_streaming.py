@@ -112,6 +112,17 @@ class SSEDecoder:
         """Take the next chunk of the body; return the events it completed, in order."""
         if not chunk:
             return []
+        if (
+            not self._buf
+            and not self._bom_pending
+            and not self._after_cr
+            and chunk.startswith(b"data: ")
+            and chunk.find(b"\n") == len(chunk) - 2
+            and chunk.endswith(b"\n\n")
+            and b"\r" not in chunk
+        ):  # the common case: one whole single-line data event per chunk
+            self.newline = b"\n"
+            return [SSEEvent(data=chunk[6:-2].decode("utf-8", "replace"), raw=chunk)]
         buf = self._buf
         pos = self._pos
         data: bytes | bytearray
