@@ -3,6 +3,7 @@
 from ._asgi import EnkryptMiddleware
 from ._config import Config, Deployment, Guardrails, InputPolicyRef, OutputPolicyRef, Policy, load_config
 from ._exceptions import ConfigError, EnkryptMiddlewareError, RequestError
+from ._wsgi import EnkryptWSGIMiddleware
 from .detectors.base import Detector, Finding, Located, Report, Reporter, Span
 
 __version__ = "0.1.0"
@@ -14,6 +15,7 @@ __all__ = [
     "Detector",
     "EnkryptMiddleware",
     "EnkryptMiddlewareError",
+    "EnkryptWSGIMiddleware",
     "Finding",
     "Guardrails",
     "InputPolicyRef",

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import secrets
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from typing import Any, Protocol
 
 import anyio
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _engine as engine
-from ._config import Config, Guardrails, load_config
-from ._exceptions import ConfigError, PayloadTooLargeError, RequestError
+from ._adapter import ConfigSource, GuardedApp, audit
+from ._config import Guardrails
+from ._exceptions import PayloadTooLargeError, RequestError
 from ._runner import run_side
 from ._stream_guard import Steps, StreamGuard
 from .detectors.base import Detector
 
 __all__ = ["EnkryptMiddleware"]
 
-logger = logging.getLogger("enkrypt_middleware")
+#: Request headers replaced or removed before the app sees a guarded request.
+_REWRITTEN = frozenset({b"content-length", b"transfer-encoding", b"accept-encoding"})
 
-_TRACE_HEADERS = (b"traceparent", b"x-request-id", b"x-portkey-trace-id")
+
+class _AnyASGIApp(Protocol):
+    """Any ASGI callable, including ones typed with a plain ``dict`` scope (Django's handler)."""
+
+    def __call__(self, scope: Any, receive: Any, send: Any, /) -> Awaitable[None]: ...
 
 
 def _json_response(status: int, body: bytes) -> tuple[Message, Message]:
@@ -54,20 +58,7 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _response_kind(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """ "json", "sse", or None for a response we leave alone (other types, or already encoded)."""
-    kind = None
-    for name, value in headers:
-        lower = name.lower()
-        if lower == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
-            return None
-        if lower == b"content-type":
-            media = value.split(b";", 1)[0].strip().lower()
-            kind = "json" if media == b"application/json" else "sse" if media == b"text/event-stream" else None
-    return kind
-
-
-class EnkryptMiddleware:
+class EnkryptMiddleware(GuardedApp):
     """Guards OpenAI-style chat completions of the wrapped ASGI app.
 
     ``config`` is a path to a JSON/TOML/YAML file, a dict, a :class:`Config`, or what
@@ -75,29 +66,18 @@ class EnkryptMiddleware:
     Everything that is not a POST to a guarded path goes straight to the app.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        config: str | os.PathLike[str] | Mapping[str, Any] | Config | Guardrails,
-        detectors: Iterable[Detector] = (),
-    ) -> None:
-        self.app = app
-        self.guardrails = load_config(config, detectors=detectors)
-        settings = self.guardrails.config
-        self._suffixes = settings.path_suffixes
-        self._paths = frozenset(settings.paths)
-        self._refreshed_at = float("-inf")
+    def __init__(self, app: _AnyASGIApp, *, config: ConfigSource, detectors: Iterable[Detector] = ()) -> None:
+        super().__init__(config=config, detectors=detectors)
+        self.app: ASGIApp = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        if not path.endswith(self._suffixes) and path not in self._paths:
+        legacy = self.route(scope["path"])
+        if legacy is None:
             await self.app(scope, receive, send)
             return
-        legacy = path.endswith("/completions") and not path.endswith("/chat/completions")
         try:
             await self._guard(scope, receive, send, legacy)
         except RequestError as error:
@@ -106,20 +86,9 @@ class EnkryptMiddleware:
 
     async def _refresh(self) -> Guardrails:
         """Reload the configuration from its file, at most once per ``refresh_min_interval_s``."""
-        current = self.guardrails
-        now = time.monotonic()
-        if current.source is None or now - self._refreshed_at < current.config.refresh_min_interval_s:
-            return current
-        self._refreshed_at = now
-        try:
-            fresh = await anyio.to_thread.run_sync(
-                lambda: load_config(current.source or "", detectors=current.custom_detectors)
-            )
-        except ConfigError as exc:
-            logger.warning("configuration refresh failed, keeping the previous one: %s", exc)
-            return current
-        self.guardrails = fresh
-        return fresh
+        if not self._refresh_due():
+            return self.guardrails
+        return await anyio.to_thread.run_sync(self._reload)
 
     async def _guard(self, scope: Scope, receive: Receive, send: Send, legacy: bool) -> None:
         guardrails = self.guardrails
@@ -140,18 +109,17 @@ class EnkryptMiddleware:
             outcomes, latency = await run_side(deployment.input, plan.texts)
         admission = engine.admit(plan, outcomes, latency)
         if admission.block is not None:
-            _audit(plan, headers, admission.verdict, None)
+            audit(plan, headers, admission.verdict, None)
             for message in _json_response(*admission.block):
                 await send(message)
             return
         body = raw if admission.body is None else admission.body
         app_scope = scope
-        if admission.body is not None or deployment.api_keys:
-            kept = [
-                (name, value)
-                for name, value in scope["headers"]
-                if name != b"content-length" and not (deployment.api_keys and name == b"apikey")
-            ]
+        if admission.body is not None or deployment.api_keys or _REWRITTEN.intersection(headers):
+            # the body is framed by its (new) length; an encoded answer could not be guarded; a key we
+            # checked is ours, not the app's
+            drop = _REWRITTEN | {b"apikey"} if deployment.api_keys else _REWRITTEN
+            kept = [(name, value) for name, value in scope["headers"] if name not in drop]
             kept.append((b"content-length", str(len(body)).encode()))
             app_scope = {**scope, "headers": kept}
         if not plan.stream:  # a cancel scope costs more than a whole detector: only streams need one
@@ -201,7 +169,7 @@ class _ResponseGuard:
         kind = message["type"]
         if kind == "http.response.start":
             status: int = message["status"]
-            self.mode = _response_kind(message.get("headers", ())) if 200 <= status < 300 else None
+            self.mode = engine.response_kind(message.get("headers", ())) if 200 <= status < 300 else None
             if self.mode == "json":
                 self.start = message
                 return
@@ -243,7 +211,7 @@ class _ResponseGuard:
         out = await _drive(guard.feed(body))
         if guard.finished or not more:
             out += await _drive(guard.close())
-            _audit(self.plan, self.request_headers, self.admission.verdict, guard.output_detections)
+            audit(self.plan, self.request_headers, self.admission.verdict, guard.output_detections)
             await self.send({"type": "http.response.body", "body": out, "more_body": False})
             if more and self.cancel is not None:
                 self.cancel.cancel()  # stop the host's generator: nothing more it says can be sent
@@ -258,7 +226,7 @@ class _ResponseGuard:
         plan, admission = self.plan, self.admission
         job = engine.plan_response(plan, admission, raw)
         if job is None:
-            _audit(plan, self.request_headers, admission.verdict, None)
+            audit(plan, self.request_headers, admission.verdict, None)
             await self.send(start)
             await self.send({"type": "http.response.body", "body": raw, "more_body": False})
             return
@@ -268,7 +236,7 @@ class _ResponseGuard:
         if output is not None:
             outcomes, latency = await run_side(output, job.texts)
         status, body, verdict = engine.finish_response(job, outcomes, latency)
-        _audit(plan, self.request_headers, admission.verdict, verdict.detections if verdict else None)
+        audit(plan, self.request_headers, admission.verdict, verdict.detections if verdict else None)
         headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await self.send({**start, "status": status or start["status"], "headers": headers})
@@ -284,24 +252,3 @@ async def _drive(steps: Steps) -> bytes:
     except StopIteration as done:
         result: bytes = done.value
         return result
-
-
-def _audit(
-    plan: engine.RequestPlan,
-    headers: Mapping[bytes, bytes],
-    input_verdict: engine.Verdict | None,
-    output: Mapping[str, Any] | None,
-) -> None:
-    """One log record per guarded request: deployment, verdicts, tags and trace ids. Never text."""
-    if not logger.isEnabledFor(logging.INFO):
-        return
-    trace = {name.decode(): headers[name].decode("latin-1") for name in _TRACE_HEADERS if name in headers}
-    logger.info(
-        "guarded request deployment=%s input_blocked=%s output_blocked=%s blocked_by=%s tags=%s trace=%s",
-        plan.deployment.name,
-        input_verdict.blocked if input_verdict else None,
-        output["blocked"] if output else None,
-        [*(input_verdict.detections["blocked_by"] if input_verdict else []), *(output["blocked_by"] if output else [])],
-        ",".join(plan.tags),
-        trace,
-    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -50,6 +50,7 @@ __all__ = [
     "plan_request",
     "plan_response",
     "request_texts",
+    "response_kind",
     "response_texts",
     "wants_refresh",
     "withhold",
@@ -452,6 +453,19 @@ def admit(plan: RequestPlan, outcomes: Sequence[Outcome], latency_ms: float) -> 
         return Admission(verdict, (plan.deployment.block_status, body), None, {})
     changed = plan.body_changed or bool(placeholders)
     return Admission(verdict, None, _DUMPS(plan.body).encode() if changed else None, placeholders)
+
+
+def response_kind(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """ "json", "sse", or None for a response we leave alone (other types, or already encoded)."""
+    kind = None
+    for name, value in headers:
+        lower = name.lower()
+        if lower == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+            return None
+        if lower == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            kind = "json" if media == b"application/json" else "sse" if media == b"text/event-stream" else None
+    return kind
 
 
 # --- response side -----------------------------------------------------------------------------

@@ -34,12 +34,14 @@ def _openapi_to_jsonschema(node: Any) -> Any:
 
 
 _SCHEMAS = _openapi_to_jsonschema(yaml.safe_load(SEED.read_text())["components"]["schemas"])
+_SCHEMA = {"$ref": "#/definitions/GuardrailsDetectionResponse", "definitions": _SCHEMAS}
+jsonschema.Draft7Validator.check_schema(_SCHEMA)
+_VALIDATOR = jsonschema.Draft7Validator(_SCHEMA)
 
 
 def assert_seed_shape(side: dict[str, Any]) -> None:
     """A side object (input_guardrails/output_guardrails) validates against GuardrailsDetectionResponse."""
-    schema = {"$ref": "#/definitions/GuardrailsDetectionResponse", "definitions": _SCHEMAS}
-    jsonschema.validate(side, schema)
+    _VALIDATOR.validate(side)
 
 
 def assert_detections_shape(detections: dict[str, Any]) -> None:

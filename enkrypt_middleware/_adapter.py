@@ -1,0 +1,80 @@
+"""What the ASGI and WSGI adapters share: configuration, routing, reloading and the audit record."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import _engine as engine
+from ._config import Config, Guardrails, load_config
+from ._exceptions import ConfigError
+from .detectors.base import Detector
+
+__all__ = ["ConfigSource", "GuardedApp", "audit", "logger"]
+
+logger = logging.getLogger("enkrypt_middleware")
+
+ConfigSource = str | os.PathLike[str] | Mapping[str, Any] | Config | Guardrails
+
+_TRACE_HEADERS = (b"traceparent", b"x-request-id", b"x-portkey-trace-id")
+
+
+class GuardedApp:
+    """Configuration state of one middleware instance (never per-request state)."""
+
+    def __init__(self, *, config: ConfigSource, detectors: Iterable[Detector] = ()) -> None:
+        self.guardrails = load_config(config, detectors=detectors)
+        settings = self.guardrails.config
+        self._suffixes = settings.path_suffixes
+        self._paths = frozenset(settings.paths)
+        self._refreshed_at = float("-inf")
+
+    def route(self, path: str) -> bool | None:
+        """None: not ours. Otherwise whether the path is the legacy text-completions endpoint."""
+        if not path.endswith(self._suffixes) and path not in self._paths:
+            return None
+        return path.endswith("/completions") and not path.endswith("/chat/completions")
+
+    def _refresh_due(self) -> bool:
+        """True (and the clock restarted) when a refresh may run now: a file source, outside the interval."""
+        current = self.guardrails
+        now = time.monotonic()
+        if current.source is None or now - self._refreshed_at < current.config.refresh_min_interval_s:
+            return False
+        self._refreshed_at = now
+        return True
+
+    def _reload(self) -> Guardrails:
+        """Load the configuration file again; a broken file keeps the running configuration."""
+        current = self.guardrails
+        try:
+            fresh = load_config(current.source or "", detectors=current.custom_detectors)
+        except ConfigError as exc:
+            logger.warning("configuration refresh failed, keeping the previous one: %s", exc)
+            return current
+        self.guardrails = fresh
+        return fresh
+
+
+def audit(
+    plan: engine.RequestPlan,
+    headers: Mapping[bytes, bytes],
+    input_verdict: engine.Verdict | None,
+    output: Mapping[str, Any] | None,
+) -> None:
+    """One log record per guarded request: deployment, verdicts, tags and trace ids. Never text."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    trace = {name.decode(): headers[name].decode("latin-1") for name in _TRACE_HEADERS if name in headers}
+    logger.info(
+        "guarded request deployment=%s input_blocked=%s output_blocked=%s blocked_by=%s tags=%s trace=%s",
+        plan.deployment.name,
+        input_verdict.blocked if input_verdict else None,
+        output["blocked"] if output else None,
+        [*(input_verdict.detections["blocked_by"] if input_verdict else []), *(output["blocked_by"] if output else [])],
+        ",".join(plan.tags),
+        trace,
+    )
