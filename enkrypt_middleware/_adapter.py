@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -11,9 +12,10 @@ from typing import Any
 from . import _engine as engine
 from ._config import Config, Guardrails, load_config
 from ._exceptions import ConfigError
+from ._stream_guard import StreamGuard
 from .detectors.base import Detector
 
-__all__ = ["ConfigSource", "GuardedApp", "audit", "logger"]
+__all__ = ["ConfigSource", "GuardedApp", "audit", "logger", "stream_guard"]
 
 logger = logging.getLogger("enkrypt_middleware")
 
@@ -77,4 +79,21 @@ def audit(
         [*(input_verdict.detections["blocked_by"] if input_verdict else []), *(output["blocked_by"] if output else [])],
         ",".join(plan.tags),
         trace,
+    )
+
+
+def stream_guard(plan: engine.RequestPlan, admission: engine.Admission) -> StreamGuard:
+    """The guard of one streamed answer, set up from the request's deployment and input verdict."""
+    deployment = plan.deployment
+    return StreamGuard(
+        output=deployment.output,
+        blocking=deployment.output_blocking,
+        input_verdict=admission.verdict,
+        placeholders=admission.placeholders,
+        mode=deployment.stream_mode,
+        window=deployment.stream_window,
+        overlap=deployment.stream_overlap,
+        expected_choices=plan.body.get("n") or 1,
+        fallback_id=f"chatcmpl-enkrypt-{secrets.token_hex(12)}",
+        fallback_created=int(time.time()),
     )

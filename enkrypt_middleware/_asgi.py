@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Awaitable, Iterable
 from typing import Any, Protocol
 
@@ -12,7 +10,7 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _engine as engine
-from ._adapter import ConfigSource, GuardedApp, audit
+from ._adapter import ConfigSource, GuardedApp, audit, stream_guard
 from ._config import Guardrails
 from ._exceptions import PayloadTooLargeError, RequestError
 from ._runner import run_side
@@ -174,7 +172,7 @@ class _ResponseGuard:
                 self.start = message
                 return
             if self.mode == "sse":
-                self.stream = self._stream_guard()
+                self.stream = stream_guard(self.plan, self.admission)
                 headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"content-length"]
                 message = {**message, "headers": headers}
             await self.send(message)
@@ -189,21 +187,6 @@ class _ResponseGuard:
         self.chunks.append(message.get("body", b""))
         if not more:
             await self._finish(b"".join(self.chunks))
-
-    def _stream_guard(self) -> StreamGuard:
-        deployment = self.plan.deployment
-        return StreamGuard(
-            output=deployment.output,
-            blocking=deployment.output_blocking,
-            input_verdict=self.admission.verdict,
-            placeholders=self.admission.placeholders,
-            mode=deployment.stream_mode,
-            window=deployment.stream_window,
-            overlap=deployment.stream_overlap,
-            expected_choices=self.plan.body.get("n") or 1,
-            fallback_id=f"chatcmpl-enkrypt-{secrets.token_hex(12)}",
-            fallback_created=int(time.time()),
-        )
 
     async def _stream(self, guard: StreamGuard, body: bytes, more: bool) -> None:
         if guard.finished:

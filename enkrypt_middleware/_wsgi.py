@@ -10,19 +10,17 @@ the end, was cut short by a block, raised, or was abandoned by a client that wen
 from __future__ import annotations
 
 import io
-import secrets
 import threading
-import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from . import _engine as engine
-from ._adapter import ConfigSource, GuardedApp, audit
+from ._adapter import ConfigSource, GuardedApp, audit, stream_guard
 from ._config import Guardrails
 from ._exceptions import InvalidRequestError, PayloadTooLargeError, RequestError
 from ._runner import run_side_sync
-from ._stream_guard import Steps, StreamGuard
+from ._stream_guard import Steps
 from .detectors.base import Detector
 
 if TYPE_CHECKING:
@@ -324,7 +322,7 @@ class _Response:
         yield body
 
     def _sse(self, head: list[bytes], chunks: Iterator[bytes]) -> Iterator[bytes]:
-        guard = self._stream_guard()
+        guard = stream_guard(self.plan, self.admission)
         out = _drive(guard.feed(b"".join((*self._drain(), *head))))
         while not guard.finished:  # once every choice is blocked, nothing more the host says can be sent
             yield out  # possibly b"": PEP 3333 asks middleware not to hold up the server's iteration
@@ -336,21 +334,6 @@ class _Response:
         out += _drive(guard.close())
         audit(self.plan, self.request_headers, self.admission.verdict, guard.output_detections)
         yield out
-
-    def _stream_guard(self) -> StreamGuard:
-        deployment = self.plan.deployment
-        return StreamGuard(
-            output=deployment.output,
-            blocking=deployment.output_blocking,
-            input_verdict=self.admission.verdict,
-            placeholders=self.admission.placeholders,
-            mode=deployment.stream_mode,
-            window=deployment.stream_window,
-            overlap=deployment.stream_overlap,
-            expected_choices=self.plan.body.get("n") or 1,
-            fallback_id=f"chatcmpl-enkrypt-{secrets.token_hex(12)}",
-            fallback_created=int(time.time()),
-        )
 
 
 def _drive(steps: Steps) -> bytes:
