@@ -1,10 +1,11 @@
 """``python -m bench``: the bare host app against the same app behind ``EnkryptMiddleware``.
 
-Each variant runs in its own uvicorn subprocess (one worker, pinned to the first CPU); the load
-generator (wrk, or ``bench.loadgen``) runs pinned to the second CPU. Rounds are interleaved
-bare/guarded (ABBA order), and every figure is the median over rounds. The ``stream`` scenario
-(``bench.stream``) times streamed answers from this process, also on the second CPU. See
-bench/README.md.
+Each variant runs in its own server subprocess (one worker, pinned to the first CPU): uvicorn for
+the Starlette host (``bench.app``) and the Django one (``bench.django_site``), gunicorn for the Flask
+one (``bench.flask_app``, behind ``EnkryptWSGIMiddleware`` when guarded). The load generator (wrk, or
+``bench.loadgen``) runs pinned to the second CPU. Rounds are interleaved bare/guarded (ABBA order),
+and every figure is the median over rounds. The ``stream`` scenario (``bench.stream``) times
+streamed answers from this process, also on the second CPU. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -32,21 +33,54 @@ from pathlib import Path
 from typing import Any
 
 from bench import stream
-from bench.app import CHAT_PATH, HEALTH_PATH, REQUEST_BODY, STREAM_MODES
+from bench.app import CHAT_PATH, HEALTH_PATH, REQUEST_BODY, STREAM_MODES, VARIANTS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 HOST = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-# The issue's targets: (a) passthrough, (b) chat, (c) 50 ms host at one connection; issue #3: stream.
+# Issue #2: (a) passthrough, (b) chat, (c) 50 ms host at one connection; issue #3: stream;
+# issue #4: the chat route on Flask (WSGI, gunicorn) and Django (ASGI, uvicorn).
 TARGETS: dict[str, dict[str, float]] = {
     "passthrough": {"cpu_added_us_max": 3.0, "rps_ratio_min": 0.97},
     "chat": {"cpu_added_us_max": 60.0, "rps_ratio_min": 0.50},
     "latency": {"p50_added_ms_max": 0.3},
     "stream": stream.TARGETS,
+    "flask": {"rps_ratio_min": 0.90},
+    "django": {"rps_ratio_min": 0.90},
 }
-SCENARIOS = ("passthrough", "chat", "latency", "stream")
+SCENARIOS = ("passthrough", "chat", "latency", "stream", "flask", "django")
+GUNICORN_WORKER = "gthread"  # keeps connections alive (the sync worker closes each one after a response)
+
+
+@dataclass(frozen=True)
+class App:
+    """How one variant is served: by which server, from which import target, with or without the middleware."""
+
+    server: str  # "uvicorn" (ASGI) or "gunicorn" (WSGI)
+    target: str  # module:attribute
+    guarded: bool
+
+
+def _apps() -> dict[str, App]:
+    apps = {
+        name: App("uvicorn", f"bench.app:{name}", name.startswith("guarded") or name in STREAM_MODES)
+        for name in VARIANTS
+    }
+    apps |= {f"{name}_b": App("uvicorn", f"bench.app:{name}", False) for name in ("bare", "bare_slow")}  # A/A twins
+    for framework, server, module in (
+        ("flask", "gunicorn", "bench.flask_app"),
+        ("django", "uvicorn", "bench.django_site.asgi"),
+    ):
+        apps[f"{framework}_bare"] = App(server, f"{module}:bare", False)
+        apps[f"{framework}_bare_b"] = App(server, f"{module}:bare", False)
+        apps[f"{framework}_guarded"] = App(server, f"{module}:guarded", True)
+    return apps
+
+
+# Every variant a scenario can start, by name (the names in the JSON and the round lines).
+APPS: dict[str, App] = _apps()
 
 
 @dataclass(frozen=True)
@@ -61,7 +95,7 @@ class Target:
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    variants: tuple[str, str]  # (baseline, candidate) app names in bench.app
+    variants: tuple[str, str]  # (baseline, candidate) names in APPS
     target: Target
     connections: int
     seconds: int
@@ -125,35 +159,98 @@ def _request(port: int, method: str, path: str, body: bytes | None = None) -> tu
         conn.close()
 
 
-class Server:
-    """One uvicorn subprocess serving ``bench.app:<variant>``."""
+def _stat_ticks(pid: int, *, reaped: bool = False) -> int:
+    """utime + stime of ``pid`` in clock ticks (all its threads); with ``reaped``, plus its waited-for children's."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # exited since it was listed
+        return 0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return sum(int(fields[i]) for i in ((11, 12, 13, 14) if reaped else (11, 12)))
 
-    def __init__(self, variant: str, *, http_impl: str, loop: str, cpu: int | None, log_dir: Path) -> None:
+
+def _children(pid: int) -> list[int]:
+    """The live child processes of ``pid``."""
+    try:
+        return [
+            int(child)
+            for task in os.listdir(f"/proc/{pid}/task")
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        ]
+    except FileNotFoundError:  # no CONFIG_PROC_CHILDREN (or pid gone): scan every process's parent
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                    children.append(int(entry))
+        return children
+    except (OSError, ValueError):
+        return []
+
+
+def _server_command(app: App, port: int, *, http_impl: str, loop: str, threads: int) -> list[str]:
+    if app.server == "gunicorn":
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            GUNICORN_WORKER,
+            "--threads",
+            str(threads),
+            "--no-control-socket",  # its default path is shared by every gunicorn of this user
+            "--graceful-timeout",
+            "2",
+            "--log-level",
+            "warning",
+            app.target,
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app.target,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--http",
+        http_impl,
+        "--loop",
+        loop,
+    ]
+
+
+class Server:
+    """One server subprocess serving the variant's :class:`App`: uvicorn, or gunicorn (a master and one worker)."""
+
+    def __init__(
+        self, variant: str, *, http_impl: str, loop: str, threads: int, cpu: int | None, log_dir: Path
+    ) -> None:
         self.variant = variant
+        self.app = APPS[variant]
         self.port = _free_port()
         self.log_path = log_dir / f"{variant}.log"
         cmd = [
             *_pin_prefix(cpu),
-            sys.executable,
-            "-m",
-            "uvicorn",
-            f"bench.app:{variant}",
-            "--host",
-            HOST,
-            "--port",
-            str(self.port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--http",
-            http_impl,
-            "--loop",
-            loop,
+            *_server_command(self.app, self.port, http_impl=http_impl, loop=loop, threads=threads),
         ]
         self._log = self.log_path.open("wb")
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDEVMODE", "PYTHONASYNCIODEBUG")}
         env["PYTHONHASHSEED"] = "0"  # the same dict layouts in every server process
-        self.proc = subprocess.Popen(  # taskset execs uvicorn, so proc.pid is the server's pid
+        # taskset execs the server: proc.pid is uvicorn's or gunicorn's master's (its worker inherits the pinning)
+        self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
             env=env,
@@ -177,10 +274,15 @@ class Server:
         raise RuntimeError(f"{self.variant} server not ready after {timeout:.0f} s:\n{self.log()}")
 
     def cpu_seconds(self) -> float:
-        """utime + stime of the server process (all its threads, live and exited)."""
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        """utime + stime of the server's processes: the main one (all its threads, live and exited), its children
+        that exited, and its live descendants (gunicorn's worker)."""
+        ticks = _stat_ticks(self.proc.pid, reaped=True)
+        pending = _children(self.proc.pid)
+        while pending:
+            pid = pending.pop()
+            ticks += _stat_ticks(pid, reaped=True)
+            pending += _children(pid)
+        return ticks / CLK_TCK
 
     def log(self) -> str:
         self._log.flush()
@@ -344,7 +446,7 @@ def sanity_check(running: dict[str, Server]) -> list[str]:
             raise SystemExit(f"sanity check: POST {CHAT_PATH} on {name} returned {status}: {body[:500]!r}")
         data = json.loads(body)
         has = "enkrypt_policy_detections" in data
-        if name.startswith("guarded"):
+        if server.app.guarded:
             if not has:
                 raise SystemExit(f"sanity check: {name} answered without enkrypt_policy_detections")
             fired = _fired(data["enkrypt_policy_detections"])
@@ -415,7 +517,7 @@ def run_scenario(
             r = measure(server, loadgen, scenario, index)
             results.append(r)
             print(
-                f"  round {index + 1}/{rounds} {r.variant:<13} {r.rps:>9,.0f} req/s "
+                f"  round {index + 1}/{rounds} {r.variant:<14} {r.rps:>9,.0f} req/s "
                 f"{r.cpu_us_per_request:>8.1f} µs CPU/req  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms"
                 + (f"  ERRORS {r.errors}" if r.errors else ""),
                 flush=True,
@@ -610,14 +712,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--http", choices=("auto", "httptools", "h11"), default="auto")
     parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto")
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help=f"gunicorn --threads of its one {GUNICORN_WORKER} worker, flask scenario (default 4)",
+    )
+    parser.add_argument(
         "--aa",
         action="store_true",
         help="A/A run: the bare app against itself (shows the harness's own noise; no middleware needed)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
-    if min(args.rounds, args.seconds, args.latency_seconds, args.connections, args.stream_requests) < 1:
-        parser.error("--rounds, --seconds, --latency-seconds, --connections and --stream-requests must be positive")
+    if min(args.rounds, args.seconds, args.latency_seconds, args.connections, args.stream_requests, args.threads) < 1:
+        parser.error(
+            "--rounds, --seconds, --latency-seconds, --connections, --stream-requests and --threads must be positive"
+        )
     return args
 
 
@@ -633,11 +743,15 @@ def main(argv: list[str] | None = None) -> int:
     fast = ("bare", "bare_b") if args.aa else ("bare", "guarded")
     slow = ("bare_slow", "bare_slow_b") if args.aa else ("bare_slow", "guarded_slow")
     streamed = ("bare", "bare_b") if args.aa else ("bare", *STREAM_MODES)
+    frameworks = {
+        name: (f"{name}_bare", f"{name}_bare_b" if args.aa else f"{name}_guarded") for name in ("flask", "django")
+    }
     chat = Target("POST", CHAT_PATH, REQUEST_BODY)
     scenarios = {
         "passthrough": Scenario("passthrough", fast, Target("GET", HEALTH_PATH, None), args.connections, args.seconds),
         "chat": Scenario("chat", fast, chat, args.connections, args.seconds),
         "latency": Scenario("latency", slow, chat, 1, args.latency_seconds),
+        **{name: Scenario(name, pair, chat, args.connections, args.seconds) for name, pair in frameworks.items()},
     }
 
     with tempfile.TemporaryDirectory(prefix="enkrypt-bench-") as tmp:
@@ -649,6 +763,10 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "uvicorn": _version("uvicorn"),
             "starlette": _version("starlette"),
+            "gunicorn": _version("gunicorn"),
+            "flask": _version("flask"),
+            "django": _version("django"),
+            "gunicorn_worker": f"{GUNICORN_WORKER}, 1 worker, {args.threads} threads",
             "enkrypt_middleware": _version("enkrypt-middleware"),
             "http": http_impl,
             "loop": loop,
@@ -674,11 +792,20 @@ def main(argv: list[str] | None = None) -> int:
             + ("; A/A run (bare vs bare)" if args.aa else ""),
             flush=True,
         )
+        if "flask" in names:
+            print(
+                f"bench: flask: Flask {meta['flask']} under gunicorn {meta['gunicorn']} ({meta['gunicorn_worker']}) "
+                f"on CPU {server_cpu}",
+                flush=True,
+            )
+        if "django" in names:
+            print(f"bench: django: Django {meta['django']} under uvicorn, as above", flush=True)
         if server_cpu is None:
             print("bench: WARNING fewer than 2 CPUs available; server and load generator share a CPU")
         server_kwargs: dict[str, Any] = {
             "http_impl": http_impl,
             "loop": loop,
+            "threads": args.threads,
             "cpu": server_cpu,
             "log_dir": work_dir,
         }
@@ -687,6 +814,7 @@ def main(argv: list[str] | None = None) -> int:
         groups = [
             (fast, [n for n in names if n in ("passthrough", "chat")]),
             (slow, [n for n in names if n == "latency"]),
+            *((frameworks[n], [n]) for n in names if n in frameworks),
         ]
         for variants, group in groups:
             if not group:
