@@ -96,4 +96,5 @@ def stream_guard(plan: engine.RequestPlan, admission: engine.Admission) -> Strea
         expected_choices=plan.body.get("n") or 1,
         fallback_id=f"chatcmpl-enkrypt-{secrets.token_hex(12)}",
         fallback_created=int(time.time()),
+        context=plan.output_context,
     )

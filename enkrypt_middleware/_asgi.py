@@ -104,7 +104,7 @@ class EnkryptMiddleware(GuardedApp):
         outcomes: list[engine.Outcome] = []
         latency = 0.0
         if deployment.input is not None:
-            outcomes, latency = await run_side(deployment.input, plan.texts)
+            outcomes, latency = await run_side(deployment.input, plan.texts, plan.input_context)
         admission = engine.admit(plan, outcomes, latency)
         if admission.block is not None:
             audit(plan, headers, admission.verdict, None)
@@ -217,7 +217,7 @@ class _ResponseGuard:
         latency = 0.0
         output = plan.deployment.output
         if output is not None:
-            outcomes, latency = await run_side(output, job.texts)
+            outcomes, latency = await run_side(output, job.texts, plan.output_context)
         status, body, verdict = engine.finish_response(job, outcomes, latency)
         audit(plan, self.request_headers, admission.verdict, verdict.detections if verdict else None)
         headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
@@ -231,7 +231,7 @@ async def _drive(steps: Steps) -> bytes:
     try:
         request = next(steps)
         while True:
-            request = steps.send(await run_side(request.side, request.texts))
+            request = steps.send(await run_side(request.side, request.texts, request.context))
     except StopIteration as done:
         result: bytes = done.value
         return result

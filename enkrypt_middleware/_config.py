@@ -36,8 +36,12 @@ __all__ = [
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
-#: Detector names that only make sense on the output side (they judge an answer).
+#: Detector names that only make sense on the output side (they judge an answer). Each is also a switch
+#: of the output policy's ``additional_config`` (Enkrypt's), which runs it with its defaults.
 OUTPUT_ONLY = ("relevancy", "adherence", "hallucination")
+
+#: Guard-mode window when a blocking detector judges whole answers: each choice is held until it ends.
+WHOLE_ANSWER_WINDOW = 1 << 62
 
 
 class Policy(BaseModel):
@@ -66,9 +70,18 @@ class InputAdditionalConfig(BaseModel):
 class OutputAdditionalConfig(BaseModel):
     model_config = _FROZEN
 
-    relevancy: bool = Field(default=False, description="Score the answer's relevancy to the question.")
-    adherence: bool = Field(default=False, description="Score the answer's adherence to enkrypt_context.")
-    hallucination: bool = Field(default=False, description="Flag claims not supported by enkrypt_context.")
+    relevancy: bool = Field(
+        default=False, description="Run `relevancy` (answer vs the question) with its defaults, if the policy does not."
+    )
+    adherence: bool = Field(
+        default=False,
+        description="Run `adherence` (answer vs enkrypt_context) with its defaults, if the policy does not.",
+    )
+    hallucination: bool = Field(
+        default=False,
+        description="Run `hallucination` (claims not supported by enkrypt_context) with its defaults, if the policy "
+        "does not.",
+    )
 
 
 class _PolicyRef(BaseModel):
@@ -183,6 +196,8 @@ class DetectorEntry:
     block_message: str
     mode: Literal["inline", "thread", "async"]
     report: Callable[[Sequence[Located]], Report]
+    needs_context: bool = False
+    """Called as ``detect(text, context)`` with the request's ``ScanContext``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,10 +212,13 @@ class Side:
     """Detectors that run on the caller's thread (fast sync ones)."""
     awaited: tuple[DetectorEntry, ...] = field(init=False)
     """Detectors that run as tasks: async ones, and sync ones sent to a worker thread."""
+    needs_context: bool = field(init=False)
+    """Whether a detector of this side needs the request's ``ScanContext`` (else none is built)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inline", tuple(e for e in self.detectors if e.mode == "inline"))
         object.__setattr__(self, "awaited", tuple(e for e in self.detectors if e.mode != "inline"))
+        object.__setattr__(self, "needs_context", any(e.needs_context for e in self.detectors))
 
     @property
     def blocks(self) -> bool:
@@ -339,6 +357,22 @@ def _compile_side(ref: _PolicyRef, where: str, policies: Mapping[str, Built], cu
     built = policies.get(ref.policy_name)
     if built is None:
         raise ConfigError(f"no policy named {ref.policy_name!r} in `policies`", key=f"{where}.policy_name")
+    if isinstance(ref, OutputPolicyRef):
+        present = {name for name, _, _ in built}
+        extra = [
+            (name, *_build_detector(name, {"enabled": True}, f"{where}.additional_config.{name}", custom))
+            for name in OUTPUT_ONLY
+            if getattr(ref.additional_config, name) and name not in present
+        ]
+        if extra:
+            built = tuple(sorted((*built, *extra), key=lambda item: _order(item[0])))
+    else:
+        for name, _, _ in built:
+            if name in OUTPUT_ONLY:
+                raise ConfigError(
+                    f"policy {ref.policy_name!r} enables {name!r}, which judges answers: use it in an output policy",
+                    key=f"{where}.policy_name",
+                )
     known = set(BUILTIN_DETECTORS) | set(PLANNED_DETECTORS) | set(custom) | set(OUTPUT_ONLY)
     for index, name in enumerate(ref.block):
         if name not in known:
@@ -352,6 +386,7 @@ def _compile_side(ref: _PolicyRef, where: str, policies: Mapping[str, Built], cu
             block_message=options.block_message or _default_message(detector, name),
             mode=_mode(detector),
             report=detector.report if isinstance(detector, Reporter) else partial(default_report, name),
+            needs_context=getattr(detector, "needs_context", False) is True,
         )
         for name, detector, options in built
     )
@@ -427,15 +462,11 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
         if deployment.output_guardrails_policy and deployment.output_guardrails_policy.enabled:
             out_ref = deployment.output_guardrails_policy
             side = _compile_side(out_ref, f"{where}.output_guardrails_policy", policies, custom)
-            checks = out_ref.additional_config
-            for check in OUTPUT_ONLY:
-                if getattr(checks, check):
-                    raise ConfigError(
-                        f"{check} is not available in this version",
-                        key=f"{where}.output_guardrails_policy.additional_config.{check}",
-                    )
-            output_side = Side(side.policy_name, side.detectors, checks=checks)
+            output_side = Side(side.policy_name, side.detectors, checks=out_ref.additional_config)
         stream_mode = deployment.stream_mode or ("guard" if output_side is not None and output_side.blocks else "audit")
+        whole_answer = output_side is not None and any(
+            entry.blocks and getattr(entry.detector, "whole_answer", False) is True for entry in output_side.detectors
+        )
         compiled[name] = CompiledDeployment(
             name=name,
             input=input_side,
@@ -444,7 +475,7 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
             scan=deployment.scan,
             output_block_mode=deployment.output_block_mode,
             stream_mode=stream_mode,
-            stream_window=deployment.stream_window,
+            stream_window=WHOLE_ANSWER_WINDOW if whole_answer else deployment.stream_window,
             stream_overlap=deployment.stream_overlap,
             block_status=deployment.block_status,
             tags=deployment.tags,

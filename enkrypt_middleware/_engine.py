@@ -17,7 +17,7 @@ import hmac
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ._config import CompiledDeployment, DetectorEntry, Guardrails, Side
@@ -30,7 +30,7 @@ from ._exceptions import (
 )
 from ._models import validate_chat_request, validate_completion_request
 from .detectors._common import COMPLIANCE_MAPPING
-from .detectors.base import Located
+from .detectors.base import Located, ScanContext
 from .detectors.pii import assign_placeholders
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "inject_detections",
     "plan_request",
     "plan_response",
+    "request_context",
     "request_texts",
     "response_kind",
     "response_texts",
@@ -99,6 +100,10 @@ class RequestPlan:
     tags: tuple[str, ...]
     stream: bool
     body_changed: bool
+    input_context: ScanContext | None = None
+    """What context-aware input detectors judge against; None when the input side has none."""
+    output_context: ScanContext | None = None
+    """The same for the output side (the answer of this request)."""
 
 
 @dataclass(slots=True)
@@ -226,6 +231,13 @@ def plan_request(
     else:
         validate_chat_request(body)
     context = body.get("enkrypt_context")
+    input_context = output_context = None
+    wants_input = deployment.input is not None and deployment.input.needs_context
+    wants_output = deployment.output is not None and deployment.output.needs_context
+    if wants_input or wants_output:  # before redaction rewrites the messages in place
+        shared = request_context(body, context, legacy=legacy)
+        input_context = replace(shared, side="input") if wants_input else None
+        output_context = replace(shared, side="output") if wants_output else None
     changed = False
     if context is not None and guardrails.config.strip_enkrypt_context:
         del body["enkrypt_context"]
@@ -239,7 +251,34 @@ def plan_request(
         tags=(*deployment.tags, *parse_tags(_header(headers, b"x-enkrypt-tags"))),
         stream=body.get("stream") is True,
         body_changed=changed,
+        input_context=input_context,
+        output_context=output_context,
     )
+
+
+def _message_text(message: Any) -> str:
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
+def request_context(body: dict[str, Any], context: str | None, *, legacy: bool) -> ScanContext:
+    """The request's system/developer prompt, last user message (or legacy prompt) and ``enkrypt_context``."""
+    if legacy:
+        prompt = body.get("prompt")
+        question = prompt if isinstance(prompt, str) else "\n".join(p for p in prompt or () if isinstance(p, str))
+        return ScanContext(system_prompt=None, context=context or None, question=question or None)
+    messages: list[dict[str, Any]] = body["messages"]
+    system = "\n".join(
+        text for text in (_message_text(m) for m in messages if m.get("role") in ("system", "developer")) if text
+    )
+    question = next((_message_text(m) for m in reversed(messages) if m.get("role") == "user"), "")
+    return ScanContext(system_prompt=system or None, context=context or None, question=question or None)
 
 
 def _content_texts(out: list[Scanned], holder: dict[str, Any], prefix: str, choice: int = -1) -> None:
@@ -310,6 +349,7 @@ def request_texts(body: dict[str, Any], scan: Literal["last_user", "user", "all"
 
 _PII_GROUPS = ("pii", "secrets", "ip_address", "url")
 _QUOTING_FIELDS = ("redacted_text", "most_unsafe_content", "biased_text", "debiased_text")
+_QUOTING_LISTS = ("atomic_facts", "unsupported_sentences", "irrelevant_sentences")
 WITHHELD = "[WITHHELD]"
 
 
@@ -325,6 +365,9 @@ def withhold(details: dict[str, Any]) -> dict[str, Any]:
             for key in _QUOTING_FIELDS:
                 if isinstance(body.get(key), str):
                     body[key] = WITHHELD
+            for key in _QUOTING_LISTS:
+                if isinstance(body.get(key), list):
+                    body[key] = [WITHHELD] * len(body[key])
         out[name] = body
     return out
 

@@ -38,6 +38,7 @@ from typing import Any
 from ._config import Side
 from ._engine import DETECTIONS_KEY, Outcome, Scanned, Verdict, evaluate, withhold
 from ._streaming import ChoiceAccumulator, SSEDecoder, SSEEvent, detections_chunk, encode_event
+from .detectors.base import ScanContext
 
 __all__ = ["ScanRequest", "StreamGuard", "Steps"]
 
@@ -49,10 +50,11 @@ _PARTIAL = re.compile(r"<[A-Z0-9_]{0,48}$")
 
 @dataclass(frozen=True, slots=True)
 class ScanRequest:
-    """Run ``side`` over ``texts`` and send back ``(outcomes, latency_ms)``."""
+    """Run ``side`` over ``texts`` (with ``context``) and send back ``(outcomes, latency_ms)``."""
 
     side: Side
     texts: list[Scanned]
+    context: ScanContext | None = None
 
 
 Steps = Generator[ScanRequest, tuple[list[Outcome], float], bytes]
@@ -117,8 +119,10 @@ class StreamGuard:
         expected_choices: int,
         fallback_id: str,
         fallback_created: int,
+        context: ScanContext | None = None,
     ) -> None:
         self.output = output
+        self.context = context
         self.blocking = blocking if mode == "guard" else None
         self.input_verdict = input_verdict
         self.placeholders = placeholders
@@ -289,7 +293,7 @@ class StreamGuard:
                         texts.append(Scanned(path, text, None, "arguments", state.index))
         blocked: set[int] = set()
         if texts and blocking.detectors:
-            outcomes, latency = yield ScanRequest(blocking, texts)
+            outcomes, latency = yield ScanRequest(blocking, texts, self.context)
             verdict = evaluate(blocking, texts, outcomes, latency)
             if verdict.blocked:
                 blocked = verdict.blocked_choices
@@ -365,7 +369,7 @@ class StreamGuard:
             Scanned(path, restore(text, final=True) if self.placeholders else text, None, "text", -1)
             for path, text in self.accumulator.texts()
         ]
-        outcomes, latency = yield ScanRequest(self.output, texts)
+        outcomes, latency = yield ScanRequest(self.output, texts, self.context)
         guarding = self.blocking is not None
         side = evaluate(self.output, texts, outcomes, latency, withhold_when_blocked=guarding).detections
         if not guarding:

@@ -134,7 +134,7 @@ class EnkryptWSGIMiddleware(GuardedApp):
         outcomes: list[engine.Outcome] = []
         latency = 0.0
         if deployment.input is not None:
-            outcomes, latency = run_side_sync(deployment.input, plan.texts)
+            outcomes, latency = run_side_sync(deployment.input, plan.texts, plan.input_context)
         admission = engine.admit(plan, outcomes, latency)
         if admission.block is not None:
             audit(plan, headers, admission.verdict, None)
@@ -313,7 +313,7 @@ class _Response:
         latency = 0.0
         output = plan.deployment.output
         if output is not None:
-            outcomes, latency = run_side_sync(output, job.texts)
+            outcomes, latency = run_side_sync(output, job.texts, plan.output_context)
         code, body, verdict = engine.finish_response(job, outcomes, latency)
         audit(plan, self.request_headers, admission.verdict, verdict.detections if verdict else None)
         kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -341,7 +341,7 @@ def _drive(steps: Steps) -> bytes:
     try:
         request = next(steps)
         while True:
-            request = steps.send(run_side_sync(request.side, request.texts))
+            request = steps.send(run_side_sync(request.side, request.texts, request.context))
     except StopIteration as done:
         result: bytes = done.value
         return result

@@ -14,6 +14,7 @@ from . import _engine as engine
 from ._config import Side, load_config
 from ._exceptions import ConfigError
 from ._runner import run_side
+from .detectors.base import ScanContext
 
 __all__ = ["DEMO_CONFIG", "main"]
 
@@ -133,6 +134,27 @@ def _lines(stream: IO[str], show_progress: bool) -> Iterator[str]:
         print(f"\rscanned {count} lines", file=sys.stderr, flush=True)
 
 
+#: Optional JSONL fields for context-aware detectors (CONTRACT §0): field -> ScanContext attribute.
+_CONTEXT_FIELDS = {"system_prompt": "system_prompt", "context": "context", "question": "question"}
+
+
+def _record(line: str, number: int, side: str) -> tuple[str, ScanContext]:
+    try:
+        record = json.loads(line)
+        text = record["text"]
+        if not isinstance(text, str):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise SystemExit(f"line {number}: expected a JSON object with a string `text`") from None
+    parts: dict[str, str | None] = {}
+    for key, attribute in _CONTEXT_FIELDS.items():
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise SystemExit(f"line {number}: `{key}` must be a string or null")
+        parts[attribute] = value or None
+    return text, ScanContext(**parts, side="input" if side == "input" else "output")
+
+
 def _scan(args: argparse.Namespace) -> int:
     side = _scan_side(args)
     reading_file = args.file not in (None, "-")
@@ -144,15 +166,9 @@ def _scan(args: argparse.Namespace) -> int:
             for number, line in enumerate(_lines(stream, show_progress), start=1):
                 if not line.strip():
                     continue
-                try:
-                    record = json.loads(line)
-                    text = record["text"]
-                    if not isinstance(text, str):
-                        raise TypeError
-                except (ValueError, KeyError, TypeError):
-                    raise SystemExit(f"line {number}: expected a JSON object with a string `text`") from None
-                texts = [engine.Scanned("text", text, record, "text")]
-                outcomes, latency = await run_side(side, texts)
+                text, context = _record(line, number, args.side)
+                texts = [engine.Scanned("text", text, None, "text")]
+                outcomes, latency = await run_side(side, texts, context)
                 verdict = engine.evaluate(side, texts, outcomes, latency)
                 result = {key: verdict.detections[key] for key in ("summary", "details", "result_message")}
                 sys.stdout.write(engine._DUMPS(result) + "\n")
@@ -173,7 +189,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(run=_serve)
 
-    scan = commands.add_parser("scan", help="run detectors over JSONL lines of {'text': ...}")
+    scan = commands.add_parser(
+        "scan",
+        help="run detectors over JSONL lines of {'text': ...}, with optional 'system_prompt', 'context' "
+        "(as enkrypt_context) and 'question' for context-aware detectors",
+    )
     scan.add_argument("--config")
     scan.add_argument("--deployment")
     scan.add_argument("--detector", action="append", default=[], help="a built-in detector (repeatable)")

@@ -34,6 +34,13 @@ def _openapi_to_jsonschema(node: Any) -> Any:
 
 
 _SCHEMAS = _openapi_to_jsonschema(yaml.safe_load(SEED.read_text())["components"]["schemas"])
+# The seed types injection_attack.safe/attack as numbers, but its own examples and Enkrypt's API give
+# 6-decimal strings ("0.999354"), which CONTRACT §8 and the issue ask for: accept both, nothing else.
+for _score in ("safe", "attack"):
+    _SCHEMAS["GuardrailsDetectionResponseDetails"]["properties"]["injection_attack"]["properties"][_score]["type"] = [
+        "number",
+        "string",
+    ]
 _SCHEMA = {"$ref": "#/definitions/GuardrailsDetectionResponse", "definitions": _SCHEMAS}
 jsonschema.Draft7Validator.check_schema(_SCHEMA)
 _VALIDATOR = jsonschema.Draft7Validator(_SCHEMA)

@@ -168,12 +168,11 @@ def test_scan_malformed_line_is_a_clear_error(bad_line: str) -> None:
 @pytest.mark.parametrize(
     ("args", "key"),
     [
-        (["--detector", "toxicity"], "policies.scan.detectors.toxicity"),
         (["--detector", "nonsense"], "policies.scan.detectors.nonsense"),
         ([], "scan"),
         (["--config", str(EXAMPLE_TOML), "--deployment", "nobody"], "--deployment"),
     ],
-    ids=["planned", "unknown", "nothing", "unknown-deployment"],
+    ids=["unknown", "nothing", "unknown-deployment"],
 )
 def test_scan_bad_arguments_exit_2(args: list[str], key: str) -> None:
     result = run_cli("scan", *args, stdin=JSONL)

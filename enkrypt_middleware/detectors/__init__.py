@@ -7,13 +7,37 @@ those models, so adding a detector means adding its model to ``_BUILTIN_CONFIGS`
 from __future__ import annotations
 
 from ._common import DetectorConfig
+from .bias import BiasConfig
+from .copyright import CopyrightConfig
+from .grounding import AdherenceConfig, HallucinationConfig, RelevancyConfig
+from .injection import InjectionAttackConfig
 from .keyword import KeywordDetectorConfig
+from .nsfw import NsfwConfig
 from .pii import PIIConfig
+from .policy import PolicyViolationConfig
 from .sponge import SpongeAttackConfig
+from .system_prompt import SystemPromptConfig
+from .topic import TopicConfig
+from .toxicity import ToxicityConfig
 
 __all__ = ["BUILTIN_DETECTORS", "DETECTOR_ORDER", "PLANNED_DETECTORS"]
 
-_BUILTIN_CONFIGS: tuple[type[DetectorConfig], ...] = (KeywordDetectorConfig, PIIConfig, SpongeAttackConfig)
+_BUILTIN_CONFIGS: tuple[type[DetectorConfig], ...] = (
+    KeywordDetectorConfig,
+    PIIConfig,
+    InjectionAttackConfig,
+    ToxicityConfig,
+    NsfwConfig,
+    BiasConfig,
+    SpongeAttackConfig,
+    PolicyViolationConfig,
+    CopyrightConfig,
+    SystemPromptConfig,
+    TopicConfig,
+    RelevancyConfig,
+    AdherenceConfig,
+    HallucinationConfig,
+)
 
 #: Enkrypt name -> config model of every built-in detector available in this version.
 BUILTIN_DETECTORS: dict[str, type[DetectorConfig]] = {
@@ -21,16 +45,7 @@ BUILTIN_DETECTORS: dict[str, type[DetectorConfig]] = {
 }
 
 #: Enkrypt detectors that this version does not run yet: configuring one enabled is an error.
-PLANNED_DETECTORS: tuple[str, ...] = (
-    "injection_attack",
-    "toxicity",
-    "nsfw",
-    "bias",
-    "policy_violation",
-    "copyright_ip",
-    "system_prompt",
-    "topic_detector",
-)
+PLANNED_DETECTORS: tuple[str, ...] = ()
 
 #: The fixed order detectors run and report in; the first blocking one gives ``result_message``.
 DETECTOR_ORDER: tuple[str, ...] = (

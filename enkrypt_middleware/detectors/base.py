@@ -22,22 +22,34 @@ Optional attributes a detector may have:
     run directly on the event loop. Sync detectors without it run in a worker thread.
 ``compliance_mapping`` (mapping)
     Frameworks this detector maps to; shown in ``details`` when it fires.
+``needs_context`` (bool)
+    ``True`` for a :class:`ContextDetector`: it is called as ``detect(text, context)`` with the
+    request's :class:`ScanContext` (system prompt, ``enkrypt_context``, question, side). Decided once,
+    when the configuration is compiled; detectors without it are called as ``detect(text)``. Give
+    ``context`` a default (``context: ScanContext = NO_CONTEXT``) so that the detector is also a
+    :class:`Detector`.
+``whole_answer`` (bool)
+    ``True`` for a detector that can only judge a complete answer (relevancy, adherence,
+    hallucination): when it blocks, guard-mode streaming holds each choice until it ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "NO_CONTEXT",
+    "ContextDetector",
     "Detector",
     "Finding",
     "Located",
     "Report",
     "Reporter",
+    "ScanContext",
     "Span",
     "default_report",
 ]
@@ -89,6 +101,25 @@ class Report:
     details: Any
 
 
+@dataclass(frozen=True, slots=True)
+class ScanContext:
+    """What a context-aware detector may judge a text against, built once per request and side.
+
+    ``system_prompt`` is the request's system and developer messages joined by newlines;
+    ``context`` is the request's ``enkrypt_context``; ``question`` is the last user message (the
+    prompt of a legacy completion); ``side`` is the side being scanned. Absent parts are None.
+    """
+
+    system_prompt: str | None = None
+    context: str | None = None
+    question: str | None = None
+    side: Literal["input", "output"] | None = None
+
+
+#: The context of a text scanned on its own (no request around it).
+NO_CONTEXT = ScanContext()
+
+
 @runtime_checkable
 class Detector(Protocol):
     """Anything with a name and a ``detect`` method (sync or async)."""
@@ -96,6 +127,16 @@ class Detector(Protocol):
     name: str
 
     def detect(self, text: str) -> Finding | Awaitable[Finding]: ...
+
+
+@runtime_checkable
+class ContextDetector(Protocol):
+    """A detector that needs more than the text: declares ``needs_context = True``."""
+
+    name: str
+    needs_context: bool
+
+    def detect(self, text: str, context: ScanContext) -> Finding | Awaitable[Finding]: ...
 
 
 @runtime_checkable

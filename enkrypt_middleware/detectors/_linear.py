@@ -1,0 +1,380 @@
+"""Small linear text classifiers that ship inside the package, scored in plain Python.
+
+A model is a vocabulary of features (word unigrams and bigrams over normalised, lower-cased text) with
+one weight per output head, plus a bias per head: ``p(head) = sigmoid(bias + sum(weights))``. Only
+features the trainer kept (the informative ones) are stored, so a model is a dict lookup per token:
+no NumPy, no PyTorch, nothing to download. Models are trained by ``training/`` from the development
+sets and saved as gzip-compressed JSON in ``enkrypt_middleware/detectors/models/``; they are read
+from the installed package with :mod:`importlib.resources` on first use.
+
+Two tokenisations (the model file names the one it was trained with, ``features``):
+
+``words12``
+    :func:`words`: ``[a-z0-9]+`` words (with an apostrophe suffix) of the folded text (Unicode tricks
+    undone, see ``_normalize``).
+``norm12``
+    :func:`norm_words`: also undoes the obfuscations attackers use to get words past filters. Small
+    capitals and a few more lookalikes (``ɪɢɴᴏʀᴇ``, ``€``, ``ь``) become letters; leetspeak inside a word
+    (``1gn0r3``, ``$ystem``, ``in5truc7ions``, ``dis|ike``) is undone when the result is a word the
+    model knows (its ``lexicon``); letters spelled out one by one (``i g n o r e``, ``I-g-n-o-r-e``)
+    are joined, and split into known words when they run together (``ignoreall`` -> ``ignore all``).
+    Apostrophes are dropped (``don't`` -> ``dont``). Plain text pays for one ``bytes.translate`` and
+    one ``split``.
+
+File format (``<name>.json.gz``)::
+
+    {"format": 1, "heads": ["injection", "jailbreak"], "bias": [-1.2, -2.0],
+     "features": "norm12", "weights": {"ignore previous": [2.1, 0.3], ...},
+     "meta": {"trained_on": [...], "seed": 13, "validation": {...}}}
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import gzip
+import json
+import math
+import re
+import sys
+from array import array
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from itertools import chain, compress, repeat
+from operator import add, not_, truediv
+from typing import Any
+
+from ._normalize import fold
+
+__all__ = ["FEATURE_SETS", "LinearModel", "featurize", "norm_lines", "norm_words", "sigmoid", "words"]
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens of the folded text (Unicode tricks undone, see ``_normalize``)."""
+    return _WORD.findall(fold(text) if not text.isascii() else text.lower())
+
+
+def featurize(tokens: Sequence[str]) -> list[str]:
+    """Unigrams and bigrams (``"a b"``) of a token list."""
+    return [*tokens, *map(add, tokens, map(" ".__add__, tokens[1:]))]
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+# --- norm12 --------------------------------------------------------------------------------------------------
+
+#: Lookalikes that ``fold`` leaves alone (it is shared with matchers that must not over-reach): small
+#: capitals, IPA and Latin-extended letters, and the euro sign as used for "e". Applied after ``fold``.
+_EXTRA_LOOKALIKES = str.maketrans(
+    {
+        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
+        "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u",
+        "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ɑ": "a", "ɡ": "g", "ɩ": "i", "ǀ": "l", "ϳ": "j", "ꭵ": "i",
+        "ь": "b", "σ": "c", "€": "e", "¡": "i", "ß": "ss",
+    }
+)  # fmt: skip
+
+#: Leetspeak characters kept inside tokens so that they can be undone.
+_LEET_SYMBOLS = b"@$|!+"
+
+
+def _token_table() -> bytes:
+    table = bytearray(b" " * 256)
+    for byte in b"abcdefghijklmnopqrstuvwxyz0123456789" + _LEET_SYMBOLS:
+        table[byte] = byte
+    for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        table[byte] = byte + 32
+    return bytes(table)
+
+
+_TOKEN_TABLE = _token_table()
+#: The same, keeping line breaks (for ``norm_lines``).
+_LINE_TABLE = _TOKEN_TABLE[:10] + b"\n" + _TOKEN_TABLE[11:]
+#: Two readings of the ambiguous leet characters (``1`` and ``|`` are "i" or "l").
+_LEET_READINGS = (
+    str.maketrans("013456789@$|!+", "oieasgtbgaslit"),
+    str.maketrans("013456789@$|!+", "oleasgtbgasiit"),
+)
+_SYMBOL_SPLIT = re.compile(r"[@$|!+]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+#: Longest word tried when splitting run-together letters into lexicon words.
+_MAX_WORD = 24
+#: Shortest run of one-letter tokens taken for a spelled-out word.
+_MIN_SPELLED = 4
+_SPELLED = b"\x01" * _MIN_SPELLED
+_MEMO_LIMIT = 50_000
+
+
+def _deleet(token: str, lexicon: Collection[str]) -> list[str]:
+    """Tokens for a token that is not all letters: leetspeak undone if that gives a known word."""
+    if token.isdigit():
+        return [token]
+    for core in (token, token.strip("!|+")):
+        for reading in _LEET_READINGS:
+            candidate = core.translate(reading)
+            if candidate.isalpha() and candidate in lexicon:
+                return [candidate]
+    return [piece for piece in _SYMBOL_SPLIT.split(token) if piece]
+
+
+def _segment(run: str, lexicon: Collection[str]) -> list[str]:
+    """``run`` split into lexicon words (fewest words), or ``[run]`` when it cannot be."""
+    n = len(run)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for end in range(1, n + 1):
+        for start in range(max(0, end - _MAX_WORD), end):
+            prefix = best[start]
+            if prefix is not None and run[start:end] in lexicon:
+                candidate = [*prefix, run[start:end]]
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    found = best[n]
+    return found if found is not None else [run]
+
+
+def _join_spelled(tokens: list[str], lexicon: Collection[str]) -> list[str]:
+    out: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1:
+            run.append(token)
+            continue
+        if len(run) >= _MIN_SPELLED:
+            out.extend(_segment("".join(run), lexicon))
+        else:
+            out.extend(run)
+        run = []
+        if token:
+            out.append(token)
+    return out
+
+
+def norm_words(text: str, lexicon: Collection[str] = frozenset()) -> list[str]:
+    """Word tokens with Unicode tricks, leetspeak and letter spacing undone (see the module docstring).
+
+    ``lexicon`` is the set of words leetspeak and spelled-out letters are resolved against; a model
+    passes its own vocabulary.
+    """
+    return _fix(_translate(text, _TOKEN_TABLE).split(), lexicon)
+
+
+def norm_lines(
+    text: str, lexicon: Collection[str] = frozenset(), memo: dict[str, list[str]] | None = None
+) -> list[list[str]]:
+    """``norm_words`` of every line of ``text`` (split at ``\\n``), from one pass over the whole text.
+
+    ``memo`` caches how odd tokens (digits, leet symbols) resolve; a caller that tokenises many texts
+    against one lexicon passes the same dict each time (it is cleared when it grows past 50,000 entries).
+    """
+    data = _translate(text, _LINE_TABLE)
+    lines = [line.split() for line in data.split("\n")]
+    if not "".join(data.split()).isalpha():
+        if memo is None:
+            memo = {}
+        elif len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        for index in compress(range(len(lines)), map(not_, map(str.isalpha, map("".join, lines)))):
+            lines[index] = _deleet_tokens(lines[index], lexicon, memo)
+    if _SPELLED in _lengths(chain.from_iterable(lines)):
+        for index, tokens in enumerate(lines):
+            if len(tokens) >= _MIN_SPELLED and _SPELLED in _lengths(tokens):
+                lines[index] = _join_spelled(tokens, lexicon)
+    return lines
+
+
+def _fold_error(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a run of non-ASCII characters, folded (``_normalize.fold``, the extra lookalikes)
+    and with what is still not ASCII turned into spaces. The codec scans the ASCII text in C and calls this
+    only for the runs it cannot encode, so a mostly-ASCII text costs next to nothing extra."""
+    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding only
+        raise error
+    run = fold(error.object[error.start : error.end]).translate(_EXTRA_LOOKALIKES)
+    return (run if run.isascii() else _NON_ASCII.sub(" ", run)), error.end
+
+
+_FOLD_ERRORS = "enkrypt_middleware.fold"
+codecs.register_error(_FOLD_ERRORS, _fold_error)
+
+
+def _translate(text: str, table: bytes) -> str:
+    return text.encode("ascii", _FOLD_ERRORS).translate(table, b"'").decode("ascii")
+
+
+def _lengths(tokens: Iterable[str]) -> bytes:
+    """Token lengths as bytes (capped at 255), to look for runs of one-letter tokens with ``in``."""
+    lengths = list(map(len, tokens))
+    try:
+        return bytes(lengths)
+    except ValueError:
+        return bytes(min(length, 255) for length in lengths)
+
+
+def _deleet_tokens(tokens: list[str], lexicon: Collection[str], memo: dict[str, list[str]]) -> list[str]:
+    fixed: list[str] = []
+    pos = 0
+    for index in compress(range(len(tokens)), map(not_, map(str.isalpha, tokens))):
+        fixed += tokens[pos:index]
+        token = tokens[index]
+        found = memo.get(token)
+        if found is None:
+            found = memo[token] = _deleet(token, lexicon)
+        fixed += found
+        pos = index + 1
+    fixed += tokens[pos:]
+    return fixed
+
+
+def _fix(tokens: list[str], lexicon: Collection[str]) -> list[str]:
+    """Leetspeak and spelled-out words of one line's raw tokens undone."""
+    if not "".join(tokens).isalpha():
+        tokens = _deleet_tokens(tokens, lexicon, {})
+    if _SPELLED in _lengths(tokens):
+        tokens = _join_spelled(tokens, lexicon)
+    return tokens
+
+
+#: Tokenisers by the name a model file gives in ``features``.
+FEATURE_SETS: dict[str, Callable[[str, Collection[str]], list[str]]] = {
+    "words12": lambda text, lexicon: words(text),
+    "norm12": norm_words,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """A multi-head linear model over word unigram and bigram features."""
+
+    name: str
+    heads: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]
+    meta: dict[str, Any]
+    features: str = "words12"
+    _lexicon: list[frozenset[str]] = field(default_factory=list, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.features not in FEATURE_SETS:
+            raise ValueError(f"model {self.name}: unknown feature set {self.features!r}")
+
+    @property
+    def lexicon(self) -> frozenset[str]:
+        """Every word that occurs in a feature (computed on first use)."""
+        if not self._lexicon:
+            self._lexicon.append(frozenset(word for feature in self.weights for word in feature.split(" ")))
+        return self._lexicon[0]
+
+    def tokens(self, text: str) -> list[str]:
+        """``text`` tokenised the way this model was trained."""
+        if self.features == "norm12":
+            return norm_words(text, _LazyLexicon(self))
+        return words(text)
+
+    def logits(self, features: Iterable[str]) -> list[float]:
+        """Bias plus the summed weights of every feature present (repeats count once)."""
+        totals = list(self.bias)
+        get = self.weights.get
+        for feature in set(features):
+            row = get(feature)
+            if row is not None:
+                for i, weight in enumerate(row):
+                    totals[i] += weight
+        return totals
+
+    def predict(self, text: str) -> dict[str, float]:
+        """Probability per head for ``text``."""
+        return dict(zip(self.heads, map(sigmoid, self.logits(featurize(self.tokens(text)))), strict=True))
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, Any]) -> LinearModel:
+        """The model of a ``to_dict`` result (either layout of the weights)."""
+        if data.get("format") != 1:
+            raise ValueError(f"model {name}: unsupported format {data.get('format')!r}")
+        heads = tuple(data["heads"])
+        if "columns" in data:
+            weights = _from_columns(data["columns"], len(heads))
+        else:
+            weights = {feature: tuple(row) for feature, row in data["weights"].items()}
+        features = data.get("features", "words12")
+        return cls(name, heads, tuple(data["bias"]), weights, dict(data.get("meta", {})), features)
+
+    def to_dict(self, *, compact: bool = False, digits: int = 4) -> dict[str, Any]:
+        """A JSON-ready dict. ``compact`` stores the weights as columns instead of ``{feature: [w, ...]}``:
+        the features as one string, each head's weights as base64 of little-endian int32 in units of
+        ``10**-digits`` (weights are rounded to that), which loads several times faster."""
+        data: dict[str, Any] = {
+            "format": 1,
+            "heads": list(self.heads),
+            "bias": list(self.bias),
+            "features": self.features,
+        }
+        if compact:
+            data["columns"] = _to_columns(self.weights, len(self.heads), digits)
+        else:
+            data["weights"] = {feature: list(row) for feature, row in self.weights.items()}
+        data["meta"] = self.meta
+        return data
+
+    @staticmethod
+    @cache
+    def load(name: str) -> LinearModel:
+        """The model ``name`` from the installed package (read once per process)."""
+        path = resources.files("enkrypt_middleware.detectors") / "models" / f"{name}.json.gz"
+        return LinearModel.from_dict(name, json.loads(gzip.decompress(path.read_bytes())))
+
+
+def _to_columns(weights: dict[str, tuple[float, ...]], heads: int, digits: int) -> dict[str, Any]:
+    features = list(weights)
+    if any("\n" in feature for feature in features):  # pragma: no cover - tokens never hold line breaks
+        raise ValueError("a feature holds a line break")
+    scale = 10**digits
+    values = []
+    for h in range(heads):
+        column = array("i", (round(weights[feature][h] * scale) for feature in features))
+        if sys.byteorder == "big":  # pragma: no cover
+            column.byteswap()
+        values.append(base64.b64encode(column.tobytes()).decode("ascii"))
+    return {"features": "\n".join(features), "scale": scale, "values": values}
+
+
+def _from_columns(columns: dict[str, Any], heads: int) -> dict[str, tuple[float, ...]]:
+    features = columns["features"].split("\n") if columns["features"] else []
+    scale = float(columns["scale"])
+    values: list[list[float]] = []
+    for encoded in columns["values"][:heads]:
+        column = array("i")
+        column.frombytes(base64.b64decode(encoded))
+        if sys.byteorder == "big":  # pragma: no cover
+            column.byteswap()
+        if len(column) != len(features):
+            raise ValueError("model columns do not match the features")
+        values.append(list(map(truediv, column, repeat(scale))))
+    return dict(zip(features, zip(*values, strict=True), strict=True))
+
+
+class _LazyLexicon(Collection[str]):
+    """A model's lexicon, built only when a token actually needs it (leetspeak, spelled-out letters)."""
+
+    __slots__ = ("_model",)
+
+    def __init__(self, model: LinearModel) -> None:
+        self._model = model
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._model.lexicon
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._model.lexicon)
+
+    def __len__(self) -> int:
+        return len(self._model.lexicon)

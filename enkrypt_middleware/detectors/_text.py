@@ -1,0 +1,163 @@
+"""Word-level text tools shared by the detectors that compare texts (system_prompt, copyright_ip,
+topic_detector, policy_violation, relevancy/adherence/hallucination).
+
+``words(text)`` gives lower-case word tokens, Unicode-folded (``_normalize.fold``) when the text is not
+ASCII, with digit groups joined ("10,000" -> "10000") and number words written as digits ("twelve" ->
+"12"), so that "12 bar blues" and "twelve-bar blues" share their words. ``stem`` is a light English suffix
+stripper (cached): enough for "varies"/"vary" and "garments"/"garment", far from a lemmatiser.
+``sentences`` splits text into sentence spans. ``STOPWORDS`` are function words; ``FILLERS`` are
+conversational words that carry no claim ("yes", "oh", "haha").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ._normalize import fold
+
+__all__ = [
+    "FILLERS",
+    "STOPWORDS",
+    "content_stems",
+    "sentences",
+    "stem",
+    "words",
+]
+
+STOPWORDS = frozenset(
+    """a an the and or but nor if then else so yet of to in on at by for with from as into onto upon about above
+    below over under between among through during before after since until till than that this these those
+    is are was were be been being am do does did doing done have has had having get gets got
+    it its itself i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself they them their theirs themselves one ones
+    what which who whom whose when where why how whether not no can could would should will shall may might
+    must just also only even too very there here some any all each every both either neither such own same
+    other another more most much many few less least s t d ll re ve m o y don didn doesn isn aren wasn weren
+    won wouldn shouldn couldn hasn haven hadn ain let lets via per upon out up down off again further once
+    anything everything something nothing anyone everyone someone""".split()
+)
+
+FILLERS = frozenset(
+    """yes yeah yep yup no nope oh ah ahh aw hey hi hello haha hahaha lol hmm hm um uh well sure absolutely
+    indeed okay ok wow cool nice great good really actually basically honestly literally like anyway anyways
+    please thanks thank thx bye goodbye right alright""".split()
+)
+
+_NUMBER_WORDS = {
+    "zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20",
+    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
+    "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000",
+    "first": "1st", "third": "3rd", "fourth": "4th", "fifth": "5th",
+}  # fmt: skip
+
+#: Letters (any script) or a number with optional digit groups and a decimal part.
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+")
+_GROUPS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word and number tokens; punctuation and whitespace are separators."""
+    folded = text.lower() if text.isascii() else fold(text)
+    if "," in folded:
+        folded = _GROUPS.sub("", folded)
+    out = _TOKEN.findall(folded)
+    number = _NUMBER_WORDS.get
+    return [number(word, word) for word in out]
+
+
+# Longest suffix first; each is only removed when at least three letters remain.
+_SUFFIXES = (
+    ("ational", "ate"),
+    ("ization", "ize"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("iveness", "ive"),
+    ("ements", ""),
+    ("ations", "ate"),
+    ("ation", "ate"),
+    ("ement", ""),
+    ("ments", ""),
+    ("ingly", ""),
+    ("ities", "ity"),
+    ("ness", ""),
+    ("ment", ""),
+    ("ings", ""),
+    ("ical", "ic"),
+    ("ally", "al"),
+    ("ied", "y"),
+    ("ies", "y"),
+    ("ing", ""),
+    ("ers", "er"),
+    ("ed", ""),
+    ("ly", ""),
+    ("es", ""),
+    ("s", ""),
+)
+_KEEP_S = ("ss", "us", "is", "ous")
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A light suffix-stripping stem: "garments" -> "garment", "varies" -> "vary", "knitted" -> "knit"."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix):
+            if suffix == "s" and word.endswith(_KEEP_S):
+                return word
+            base = word[: len(word) - len(suffix)]
+            if len(base) < 3:
+                continue
+            if suffix in ("es",) and not base.endswith(("ss", "sh", "ch", "x", "z", "o")):
+                base = word[:-1]  # "cases" -> "case", "boxes" -> "box"
+            elif suffix in ("ing", "ed", "ings") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # "knitted" -> "knit", "running" -> "run"
+            return _drop_e(base + replacement)
+    return _drop_e(word)
+
+
+def _drop_e(word: str) -> str:
+    # "base" and "based", "make" and "making" meet at "bas", "mak"
+    return word[:-1] if len(word) > 3 and word[-1] == "e" else word
+
+
+def content_stems(tokens: list[str]) -> list[str]:
+    """Stems of the tokens that are neither stop words nor fillers."""
+    return [stem(token) for token in tokens if token not in STOPWORDS and token not in FILLERS]
+
+
+_ABBREVIATIONS = frozenset("mr mrs ms dr st vs etc eg ie jr sr inc ltd co no fig approx".split())
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d+[.)])\s)")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text``, stripped, in order; empty ones are dropped.
+
+    Splits after ``.``, ``!`` or ``?`` followed by whitespace (not after a single letter or a common
+    abbreviation such as "e.g." or "Dr."), at blank lines and before list items.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if match.group()[0] == ".":
+            before = text[start : match.start()].rsplit(None, 1)
+            last = before[-1].lower() if before else ""
+            if "." in last or len(last) == 1 or last in _ABBREVIATIONS:
+                continue  # "U.S.", "e.g.", "J. Smith", "Dr."
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))

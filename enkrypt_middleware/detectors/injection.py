@@ -1,0 +1,458 @@
+"""``injection_attack``: prompt injection and jailbreak attempts, by a shipped linear model plus rules.
+
+How a text is scored:
+
+1. It is cut into sentences (at ``.``/``?``/``!`` followed by white space, and at line breaks) and
+   each sentence is tokenised with Unicode tricks, leetspeak and letter spacing undone
+   (``_linear.norm_lines``).
+2. The model (``models/injection.json.gz``, trained by ``training/train_injection.py`` with three heads:
+   ``attack``, ``injection``, ``jailbreak``) scores the whole text when it has at most 400 words (as in
+   training). It also scans every sentence of three words or more, 32-word windows of longer sentences
+   and runs of consecutive sentences of up to 64 words with the unigram weights of its ``attack`` head;
+   the best three are rescored exactly and count if they beat the whole text by 1.5 logits (the best of
+   many pieces is an optimistic estimate), so one attacking sentence in a long document still shows.
+3. Rules (``_injection_rules``) score the sentence they match: override and extraction phrasings,
+   role-play jailbreaks, instructions addressed to an AI inside data (indirect injection), chat-template
+   tokens, and the same attacks in seventeen other languages. Encoded payloads (base64, hex, URL and
+   HTML escapes, Morse, ROT13, reversed text) are decoded and scored like text. A sentence where an
+   override or extraction phrasing only occurs negated ("never reveal your system prompt", as system
+   prompts say) is left out of the model's view.
+4. The score is the highest of the model's and the rules'; ``most_unsafe_content`` is the sentence of
+   the strongest rule, else the sentence that scores highest in the model's best piece.
+
+Details, as Enkrypt's: ``safe`` and ``attack`` as strings with six decimals (``"0.999354"``),
+``p_injection`` and ``p_jailbreak`` (floats), ``detected_attacks`` (``[]``, ``["injection"]``,
+``["jailbreak"]`` or both), ``most_unsafe_content`` (``""`` when clean) and, with ``need_explanation``,
+``explanation``: one sentence built from the rule or the head that fired (no LLM call).
+
+The default threshold, 0.55, was chosen on the validation splits (``python -m training.train_injection``
+prints the sweep): mean F1 over the two development sets is flat between 0.3 and 0.55 (0.951 to 0.943),
+and the highest threshold within 0.01 of the best is taken, since real traffic has far fewer attacks
+than those half-attack sets. ``python -m eval`` reports the false alarms on benign prompts full of
+trigger words and on long technical documents at this threshold.
+
+What it cannot catch: attacks that read as ordinary requests (a harmful request with no jailbreak
+framing is a matter for ``toxicity``/``policy_violation``), novel role-play framings that share no
+vocabulary with the training data, injections in languages and scripts outside the phrase lists when
+the words are not English, and instructions split across several texts of a conversation.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from functools import cache
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import add, sub
+from typing import Any, Literal
+
+from pydantic import Field
+
+from . import _injection_rules as rules
+from ._common import DetectorConfig
+from ._linear import LinearModel, norm_lines, sigmoid
+from ._normalize import fold, fold_with_offsets, original_span
+from .base import Finding, Located, Report
+
+__all__ = ["DEFAULT_THRESHOLD", "InjectionAttackConfig", "InjectionAttackDetector"]
+
+#: Chosen on the validation splits by ``python -m training.train_injection`` (see the module docstring).
+DEFAULT_THRESHOLD = 0.55
+MODEL_NAME = "injection"
+
+#: Sentences shorter than this many words are scored only with their neighbours (a fragment of two
+#: words is not evidence of anything).
+_MIN_SENT = 3
+#: Sentences longer than this many words are also scored in windows of _WINDOW words, every _STRIDE.
+_MAX_SENTENCE = 48
+_WINDOW = 32
+_STRIDE = 16
+#: Runs of consecutive sentences are scored up to this many words.
+_MAX_RUN = 64
+#: Texts of up to this many words are also scored as a whole.
+_MAX_WHOLE = 400
+#: Pieces (by scan score) rescored exactly.
+_RESCORE = 3
+#: How much (in logits) a piece of the text must score above the whole to count: the best of many
+#: pieces is an optimistic estimate.
+_PIECE_MARGIN = 1.5
+#: A token this long may be an encoded payload.
+_LONG_TOKEN = 16
+#: Characters of ``most_unsafe_content`` at most.
+_MAX_CONTENT = 1000
+#: How deep decoded payloads are decoded again.
+_MAX_DEPTH = 2
+
+#: Characters that end a sentence without a following space (replaced by a line break; same length).
+_SENTENCE_ENDS = ("。", "！", "？", "\u2028", "\u2029", "\x85")
+
+
+class InjectionAttackConfig(DetectorConfig):
+    """Options of the ``injection_attack`` detector (``threshold`` defaults to 0.55, chosen on validation data)."""
+
+    name: Literal["injection_attack"] = "injection_attack"
+    need_explanation: bool = Field(
+        default=False, description="Add a one-sentence `explanation` of the verdict to the details (rule-based)."
+    )
+
+    def build(self) -> InjectionAttackDetector:
+        return InjectionAttackDetector(
+            threshold=DEFAULT_THRESHOLD if self.threshold is None else self.threshold,
+            need_explanation=self.need_explanation,
+            block_message=self.block_message,
+        )
+
+
+class _Scorer:
+    """The model as one feature -> weight dict per head (summed at C speed with ``map``)."""
+
+    __slots__ = ("attack", "biases", "heads", "lexicon", "memo", "tables")
+
+    def __init__(self, model: LinearModel) -> None:
+        self.heads = model.heads
+        self.biases = model.bias
+        self.tables: list[dict[str, float]] = [
+            {feature: row[h] for feature, row in model.weights.items() if row[h]} for h in range(len(model.heads))
+        ]
+        self.attack = model.heads.index("attack")
+        self.lexicon = model.lexicon
+        self.memo: dict[str, list[str]] = {}
+
+    def lines(self, text: str) -> list[list[str]]:
+        return norm_lines(text, self.lexicon, self.memo)
+
+    def logit(self, tokens: list[str], head: int) -> float:
+        """A head's logit for a run of words (unigrams and bigrams, each counted once)."""
+        features = {*tokens, *map(add, tokens, map(" ".__add__, islice(tokens, 1, None)))}
+        return self.biases[head] + sum(map(self.tables[head].get, features, repeat(0.0)))
+
+    def probabilities(self, tokens: list[str]) -> dict[str, float]:
+        return {head: sigmoid(self.logit(tokens, h)) for h, head in enumerate(self.heads)}
+
+
+@cache
+def _scorer() -> _Scorer:
+    return _Scorer(LinearModel.load(MODEL_NAME))
+
+
+class _Text:
+    """A text cut into sentences and words: sentence ``i`` is ``text[spans[i]]`` and ``flat[starts[i]:starts[i+1]]``."""
+
+    __slots__ = ("flat", "lines", "spans", "starts", "text")
+
+    def __init__(self, text: str, scorer: _Scorer) -> None:
+        marked = text.replace(". ", ".\n").replace("? ", "?\n").replace("! ", "!\n").replace(".\t", ".\n")
+        if "\r" in marked:
+            marked = marked.replace("\r", "\n")
+        if not marked.isascii():
+            for end in _SENTENCE_ENDS:
+                if end in marked:
+                    marked = marked.replace(end, "\n")
+        parts = marked.split("\n")
+        starts = list(accumulate(map((1).__add__, map(len, parts)), initial=0))
+        self.text = text
+        self.spans = list(zip(starts, map(add, starts, map(len, parts)), strict=False))
+        self.lines = scorer.lines(marked)
+        if len(self.lines) != len(self.spans):  # folding keeps line breaks, so this cannot happen; stay safe
+            self.lines = [scorer.lines(part)[0] if part else [] for part in parts]
+        self.flat = list(chain.from_iterable(self.lines))
+        self.starts = list(accumulate(map(len, self.lines), initial=0))
+
+    def blank(self, indices: set[int]) -> None:
+        """Leave sentences ``indices`` out of the words (their spans stay)."""
+        for index in indices:
+            self.lines[index] = []
+        self.flat = list(chain.from_iterable(self.lines))
+        self.starts = list(accumulate(map(len, self.lines), initial=0))
+
+    def sentence_at(self, offset: int) -> int:
+        """The sentence holding character ``offset``."""
+        return max(bisect_right(self.spans, (offset, len(self.text) + 1)) - 1, 0)
+
+    def content(self, first: int, last: int, window: tuple[int, int] | None) -> str:
+        """The text of sentences ``first..last`` (or of a window of words of sentence ``first``)."""
+        start, end = self.spans[first][0], self.spans[last][1]
+        if window is not None:
+            # A window of a long sentence: its share of the sentence's characters, widened to whole words.
+            count = max(len(self.lines[first]), 1)
+            length = end - start
+            a, b = window
+            lo, hi = start + length * a // count, start + -(-length * b // count)
+            while lo > start and not self.text[lo - 1].isspace():
+                lo -= 1
+            while hi < end and not self.text[hi].isspace():
+                hi += 1
+            start, end = lo, hi
+        return self.text[start:end].strip()[:_MAX_CONTENT]
+
+
+class _Result:
+    __slots__ = ("attack", "content", "explanation", "p_injection", "p_jailbreak")
+
+    def __init__(self, attack: float, p_injection: float, p_jailbreak: float, content: str, explanation: str) -> None:
+        self.attack = attack
+        self.p_injection = p_injection
+        self.p_jailbreak = p_jailbreak
+        self.content = content
+        self.explanation = explanation
+
+
+_NOTHING = _Result(0.0, 0.0, 0.0, "", "")
+
+#: A piece of the text: (scan logit, first word, end word, first sentence, last sentence, window or None).
+_Piece = tuple[float, int, int, int, int, "tuple[int, int] | None"]
+
+
+def _pieces(scorer: _Scorer, doc: _Text) -> list[_Piece]:
+    """Every piece with its scan logit: the attack head's bias and unigram weights (bigrams are left to
+    the exact rescoring of the best pieces, which is where they matter; building every bigram of a long
+    text would cost more than the rest of the scan).
+
+    Pieces: each sentence (32-word windows of a sentence longer than 48 words), and from each sentence the
+    longest run of whole sentences that fits in 64 words. Scan logits come from prefix sums of the
+    per-word weights, computed with ``map`` over the whole text (no Python loop per sentence).
+    """
+    flat, starts = doc.flat, doc.starts
+    unigram = [0.0, *accumulate(map(scorer.tables[scorer.attack].get, flat, repeat(0.0)))]
+    bias = scorer.biases[scorer.attack]
+    count = len(starts) - 1
+    ends = starts[1:]
+    firsts = starts[:-1]
+    sizes = list(map(sub, ends, firsts))
+    sentence_scan = list(map(sub, _gather(unigram, ends), _gather(unigram, firsts)))
+    pieces: list[_Piece] = [
+        (bias + sentence_scan[i], firsts[i], ends[i], i, i, None)
+        for i in compress(range(count), map(_short_sentence, sizes))
+    ]
+    for i in compress(range(count), map(_MAX_SENTENCE.__lt__, sizes)):
+        a, size = starts[i], sizes[i]
+        for w in range(0, size - _STRIDE, _STRIDE):
+            b = min(w + _WINDOW, size)
+            pieces.append((bias + unigram[a + b] - unigram[a + w], a + w, a + b, i, i, (w, b)))
+    # runs: from each sentence start, the whole sentences that end within _MAX_RUN words
+    last = list(map(sub, map(bisect_right, repeat(ends), map(add, firsts, repeat(_MAX_RUN))), repeat(1)))
+    for i in compress(range(count), map(sub, last, range(count))):
+        j = last[i]
+        if j > i and sizes[i]:
+            a, b = starts[i], ends[j]
+            pieces.append((bias + unigram[b] - unigram[a], a, b, i, j, None))
+    return pieces
+
+
+def _gather(values: list[float], indices: list[int]) -> Iterable[float]:
+    return map(values.__getitem__, indices)
+
+
+def _short_sentence(size: int) -> bool:
+    return _MIN_SENT <= size <= _MAX_SENTENCE
+
+
+class InjectionAttackDetector:
+    """Prompt injection and jailbreak detector; see the module docstring."""
+
+    name = "injection_attack"
+    inline = True
+    DEFAULT_BLOCK_MESSAGE = "Potential injection attack detected"
+
+    __slots__ = ("_custom", "_model", "block_message", "need_explanation", "threshold")
+
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        *,
+        need_explanation: bool = False,
+        block_message: str | None = None,
+        model: LinearModel | None = None,
+    ) -> None:
+        self.threshold = threshold
+        self.need_explanation = need_explanation
+        self.block_message: str = block_message or self.DEFAULT_BLOCK_MESSAGE
+        self._model = model
+        self._custom: _Scorer | None = None
+
+    def _scorer(self) -> _Scorer:
+        if self._model is None:
+            return _scorer()
+        if self._custom is None:
+            self._custom = _Scorer(self._model)
+        return self._custom
+
+    # --- scoring ------------------------------------------------------------------------------------------------
+
+    def score(self, text: str) -> float:
+        """The attack probability of ``text`` (what ``detect`` compares with the threshold)."""
+        return self._analyse(text, 0).attack
+
+    def _analyse(self, text: str, depth: int) -> _Result:
+        if not text or text.isspace():
+            return _NOTHING
+        scorer = self._scorer()
+        doc = _Text(text, scorer)
+        if not doc.flat and text.isascii():
+            return _NOTHING
+        vocabulary = set(doc.flat)
+        negated: set[int] = set()
+        word_hits = rules.word_hits(doc.lines, doc.flat, doc.starts, vocabulary, negated)
+        if negated:
+            # "Never reveal your system prompt": the model only knows the phrase, so it does not see it.
+            doc.blank(negated)
+        flat = doc.flat
+
+        # The model: the whole text (when short enough to be read as one piece, as in training) and the
+        # best few pieces, which must beat it by _PIECE_MARGIN.
+        best_logit = -math.inf
+        best: _Piece | None = None
+        pieces = _pieces(scorer, doc)
+        if flat and len(flat) <= _MAX_WHOLE:
+            best_logit = scorer.logit(flat, scorer.attack)
+            best = (best_logit, 0, len(flat), 0, len(doc.lines) - 1, None)
+        for piece in heapq.nlargest(_RESCORE, pieces):
+            if best is not None and piece[1] == 0 and piece[2] == len(flat):
+                continue
+            logit = scorer.logit(flat[piece[1] : piece[2]], scorer.attack) - _PIECE_MARGIN
+            if logit > best_logit:
+                best_logit, best = logit, piece
+        score = sigmoid(best_logit) if best is not None else 0.0
+
+        # Rules and decoded payloads, per sentence: the strongest one names the sentence and the reason,
+        # whether or not the model scored the text higher still.
+        hit: rules.Hit | None = None
+        hit_sentence = -1
+        hit_score = 0.0
+        for index, strength, found in self._rules(doc, depth, word_hits, vocabulary):
+            if strength > hit_score:
+                hit, hit_sentence, hit_score = found, index, strength
+        if hit is None and best is None:
+            return _NOTHING
+        score = max(score, hit_score)
+
+        if hit is not None:
+            words = doc.lines[hit_sentence]
+            content = doc.content(hit_sentence, hit_sentence, None)
+        else:
+            assert best is not None
+            _, a, b, first, last, window = best
+            words = flat[a:b]
+            if first != last:
+                # Several sentences: report the one that scores highest on its own.
+                singles = [p for p in pieces if first <= p[3] == p[4] <= last and p[5] is None]
+                top = heapq.nlargest(_RESCORE, singles)
+                if top:
+                    single = max(top, key=lambda p: scorer.logit(flat[p[1] : p[2]], scorer.attack))
+                    first = last = single[3]
+            content = doc.content(first, last, window)
+        probabilities = scorer.probabilities(words)
+        p_injection = probabilities.get("injection", 0.0)
+        p_jailbreak = probabilities.get("jailbreak", 0.0)
+        if hit is not None:
+            if hit.kind == "jailbreak":
+                p_jailbreak = max(p_jailbreak, hit_score)
+            else:
+                p_injection = max(p_injection, hit_score)
+        return _Result(score, p_injection, p_jailbreak, content, hit.reason if hit is not None else "")
+
+    def _rules(
+        self, doc: _Text, depth: int, word_hits: list[tuple[int, rules.Hit]], vocabulary: set[str]
+    ) -> list[tuple[int, float, rules.Hit]]:
+        """``(sentence index, score, hit)`` of every rule that matched and every decoded payload that scored."""
+        text, lines, flat = doc.text, doc.lines, doc.flat
+        out: list[tuple[int, float, rules.Hit]] = [(index, hit.strength, hit) for index, hit in word_hits]
+        ascii_text = text.isascii()
+        lowered = text.lower()  # a few characters lower-case to two: offsets are then approximate
+        for start, _ in rules.template_hits(lowered):
+            out.append((doc.sentence_at(start), rules.TEMPLATE_HIT.strength, rules.TEMPLATE_HIT))
+        offsets = None
+
+        def sentence_of(folded_start: int) -> int:
+            nonlocal offsets
+            if offsets is None:
+                offsets = fold_with_offsets(text)[1]
+            return doc.sentence_at(original_span(text, offsets, folded_start, folded_start + 1)[0])
+
+        folded_text: list[str] = []
+
+        def folded() -> str:
+            if not folded_text:
+                folded_text.append(lowered if ascii_text else fold(text))
+            return folded_text[0]
+
+        latin = folded() if not rules.LATIN_ANCHORS.isdisjoint(vocabulary) else ""
+        other = "" if ascii_text else fold(" ".join(rules.NON_LATIN1.findall(text)))
+        for start, _, hit in rules.multilingual_hits(folded, latin, other):
+            out.append((doc.sentence_at(start) if ascii_text else sentence_of(start), hit.strength, hit))
+        if depth >= _MAX_DEPTH:
+            return out
+        payloads: list[tuple[int, str, str]] = []
+        long_tokens = (
+            dict.fromkeys(token for token in flat if len(token) >= _LONG_TOKEN)
+            if flat and max(map(len, flat)) >= _LONG_TOKEN
+            else {}
+        )
+        for start, _, decoded, how in rules.decoded_payloads(text, lowered if ascii_text else "", long_tokens):
+            payloads.append((doc.sentence_at(start), decoded, how))
+        if not rules.ROT13_GATES.isdisjoint(vocabulary):
+            for index, words in enumerate(lines):
+                if not rules.ROT13_GATES.isdisjoint(words):
+                    a, b = doc.spans[index][0], doc.spans[min(index + 2, len(lines) - 1)][1]
+                    payloads.append((index, rules.rot13(text[a:b]), "ROT13"))
+        if not rules.REVERSED.isdisjoint(vocabulary):
+            for index, words in enumerate(lines):
+                if not rules.REVERSED.isdisjoint(words):
+                    a, b = doc.spans[index]
+                    payloads.append((index, text[a:b][::-1], "reversed text"))
+        for index, decoded, how in payloads:
+            inner = self._analyse(decoded, depth + 1)
+            if inner.attack >= self.threshold:
+                kind = "jailbreak" if inner.p_jailbreak > inner.p_injection else "injection"
+                out.append((index, inner.attack, rules.Hit(kind, f"It hides an instruction in {how}.", inner.attack)))
+        return out
+
+    # --- the detector protocol ---------------------------------------------------------------------------------
+
+    def detect(self, text: str) -> Finding:
+        result = self._analyse(text, 0)
+        detected = result.attack >= self.threshold
+        score = min(max(result.attack, 0.0), 1.0)
+        return Finding(detected=detected, score=score, details=self._details(result, detected))
+
+    def _details(self, result: _Result, detected: bool) -> dict[str, Any]:
+        threshold = self.threshold
+        attacks: list[str] = []
+        if detected:
+            if result.p_injection >= threshold:
+                attacks.append("injection")
+            if result.p_jailbreak >= threshold:
+                attacks.append("jailbreak")
+            if not attacks:
+                attacks.append("jailbreak" if result.p_jailbreak > result.p_injection else "injection")
+        details: dict[str, Any] = {
+            "safe": f"{1.0 - result.attack:.6f}",
+            "attack": f"{result.attack:.6f}",
+            "p_injection": round(result.p_injection, 6),
+            "p_jailbreak": round(result.p_jailbreak, 6),
+            "detected_attacks": attacks,
+            "most_unsafe_content": result.content if detected else "",
+        }
+        if self.need_explanation:
+            details["explanation"] = _explain(result, attacks)
+        return details
+
+    def report(self, findings: Sequence[Located]) -> Report:
+        detected = any(item.finding.detected for item in findings)
+        strongest = max(findings, key=lambda item: (item.finding.detected, item.finding.score), default=None)
+        details = self._details(_NOTHING, False) if strongest is None else dict(strongest.finding.details)
+        return Report(detected=detected, summary={"injection_attack": int(detected)}, details=details)
+
+
+def _explain(result: _Result, attacks: list[str]) -> str:
+    if not attacks:
+        return "No prompt injection or jailbreak attempt was found."
+    if result.explanation:
+        return result.explanation
+    if attacks == ["jailbreak"]:
+        return f"It reads like a jailbreak attempt (classifier score {result.attack:.2f})."
+    if attacks == ["injection"]:
+        return f"It reads like a prompt injection (classifier score {result.attack:.2f})."
+    return f"It reads like a prompt injection and a jailbreak attempt (classifier score {result.attack:.2f})."

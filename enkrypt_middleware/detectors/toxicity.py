@@ -1,0 +1,363 @@
+"""``toxicity``: six scores in [0, 1], from a shipped two-head linear model, the profanity word list and rules.
+
+How a text is read: it is tokenised (``_profanity.tokenize``: Unicode tricks undone, lower case, symbols
+as separators), the profanity word list (``_profanity``, with its leetspeak variants) is matched on the
+tokens, and the model (``models/toxicity.json.gz``, trained by ``training/train_toxicity.py``) scores
+windows of 64 tokens (a tweet-sized piece, as in training; the highest window counts, so a long text is
+neither diluted nor pushed up by its length). The model's features are word unigrams and bigrams plus the word list's
+matches (their severity, categories and canonical forms). Its two heads:
+
+``offensive``
+    trained on TweetEval *offensive* (OffensEval 2019: insults, threats, profanity, targeted or not).
+``hate``
+    trained on TweetEval *hate* (HatEval 2019: hate speech against immigrants and women).
+
+Both also learnt ordinary prompts (the injection sets' benign rows and ``training/toxicity_extra.py``) as
+negatives, so that an assistant's traffic ("How do I kill a Python process?") does not look offensive.
+
+Both heads are calibrated so that 0.5 is the operating point chosen on validation (the training script
+shifts each bias by the logit of the threshold that maximises macro-F1 on that head's validation split;
+the raw thresholds are in the model's ``meta``). The six scores:
+
+``toxicity``
+    the ``offensive`` head, or any of ``obscene``, ``insult``, ``threat``, ``severe_toxicity`` when higher
+    (on TweetEval offensive validation those rules fire with 85-100 % precision).
+``identity_hate``
+    the highest of: the ``hate`` head; a racial or ethnic slur, or a severe slur about sexual
+    orientation or gender identity, from the word list (0.6, 0.75 for a severe one, raised by the model
+    up to 0.95); dehumanising language about a protected group ("immigrants are vermin", 0.85); a call
+    for violence against a group (0.9). Implicit hate without profanity scores through the ``hate``
+    head, which learnt HatEval's vocabulary ("invaders", "send them back", ...).
+``obscene``
+    from the word list's sexual, excrement and religious-profanity terms: Mild 0.5, Strong 0.7, Severe
+    0.85 (terms with a common innocent sense, such as "dick", "booty" or "breasts", 0.3), then moved by
+    up to ±0.15 by the ``offensive`` head. Profanity used in a friendly way ("fuck yeah") is obscene but
+    not necessarily toxic.
+``insult``
+    a targeted insult: addressed to the reader ("you idiot", "you're such a pathetic loser", "shut up",
+    "fuck off") 0.9, about a person ("she is a disgusting pig") 0.7; otherwise an insulting word
+    (``_toxicity_rules.INSULT_WORDS`` or the word list's insult, mental-disability, physical and
+    orientation terms) gives ``0.15 + 0.45 * offensive``, and text addressed to "you" with no such word
+    ``0.4 * offensive`` (neither fires alone at 0.5 unless the model is nearly certain).
+``threat``
+    a threat with a target: "I will kill you", "we're gonna hurt them", "I hope you die", "kill
+    yourself", calls for violence ("they should be shot", "kill all <group>") 0.9; veiled threats ("I know
+    where you live", "watch your back") 0.7. Moved by up to ±0.05 by the ``offensive`` head. No target, no
+    threat: "how do I kill a Python process", "I'll shoot you an email", "I'll beat you at chess".
+``severe_toxicity``
+    the highest of: a Severe, unambiguous word-list term (``0.5 + 0.45 * offensive``); a threat together
+    with an obscene or insulting text; an obscene *and* insulting text that the model finds offensive
+    (``min(obscene, insult) * (0.5 + 0.5 * offensive)``); dehumanising language about a group (0.8).
+
+``summary.toxicity`` is the list of labels at or over their thresholds (default 0.5 each; ``threshold``
+sets all of them, ``thresholds`` single labels), in the order above. ``details`` has the six scores
+(four decimals) and, when the detector fired, ``compliance_mapping``. Over several texts (messages),
+each score is the highest over the texts.
+
+What it cannot catch: sarcasm and toxicity carried by context rather than words; hate against groups
+that HatEval does not cover and that uses no slur or dehumanising pattern (the ``hate`` head mostly
+knows immigrants and women); insults and threats phrased outside the patterns (no second person, a
+paraphrased threat, "it would be a shame if something happened to you"); languages other than English;
+misspellings that are not leetspeak. The ``offensive`` head is a bag of words: on TweetEval offensive
+validation the ``toxicity`` label reaches macro-F1 0.72 (``python -m eval``; the issue's target is 0.78),
+short of transformer models, and it fires on political vocabulary that its noisy training labels
+associate with offence. ``identity_hate`` fires on a third of HatEval's non-hateful tweets, which are
+often abusive towards women without being hate speech.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from operator import add
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from . import _toxicity_rules as rules
+from ._common import DetectorConfig
+from ._linear import FEATURE_SETS, LinearModel, sigmoid
+from ._profanity import Term, WordList, tokenize, word_list
+from .base import Finding, Located, Report
+
+__all__ = ["LABELS", "ToxicityConfig", "ToxicityDetector", "analyze", "features"]
+
+MODEL_NAME = "toxicity"
+#: The model file's ``features``: this module's ``features`` over ``_profanity.tokenize`` tokens.
+FEATURE_SET = "toxicity"
+FEATURE_SETS.setdefault(FEATURE_SET, lambda text, lexicon: tokenize(text))
+DEFAULT_THRESHOLD = 0.5
+Label = Literal["toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_hate"]
+LABELS: tuple[Label, ...] = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_hate")
+
+#: Tokens per model window (tweets, the training texts, are shorter).
+WINDOW = 64
+
+_OBSCENE_CATEGORIES = frozenset({"sexual", "excrement", "religious"})
+_INSULT_CATEGORIES = frozenset({"insult", "mental", "physical", "orientation"})
+_OBSCENE_STRENGTH = {"mild": 0.5, "strong": 0.7, "severe": 0.85}
+_AMBIGUOUS_STRENGTH = 0.3
+_SECOND_PERSON = frozenset("you u ya yall youre ur your yourself".split())
+
+
+class ToxicityConfig(DetectorConfig):
+    """Options of the ``toxicity`` detector (every label fires at 0.5 unless set otherwise)."""
+
+    name: Literal["toxicity"] = "toxicity"
+    thresholds: dict[Label, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
+        default_factory=dict,
+        description="Threshold per label (toxicity, severe_toxicity, obscene, threat, insult, identity_hate); "
+        "labels not given use `threshold`, or 0.5.",
+    )
+
+    def build(self) -> ToxicityDetector:
+        thresholds = {str(label): value for label, value in self.thresholds.items()}
+        return ToxicityDetector(threshold=self.threshold, thresholds=thresholds, block_message=self.block_message)
+
+
+# --- features shared by training and scoring --------------------------------------------------------------------
+
+
+def term_features(term: Term) -> list[str]:
+    """Features of one word-list match (``#`` never occurs in a token): its canonical forms, and its severity
+    and categories unless the term is ambiguous (then ``#ambiguous`` instead: "Moby Dick" is no insult)."""
+    canonical = [f"#canon:{form}" for form in term.canonical]
+    if term.ambiguous:
+        return ["#ambiguous", *canonical]
+    return [f"#{term.level}", *(f"#cat:{category}" for category in sorted(term.categories)), *canonical]
+
+
+def features(tokens: Sequence[str], terms: Sequence[Term]) -> list[str]:
+    """The model's features of one window: unigrams, bigrams and the word-list matches in it."""
+    out = [*tokens, *map(add, tokens, map(" ".__add__, tokens[1:]))]
+    for term in terms:
+        out += term_features(term)
+    return out
+
+
+# --- shared analysis (also used by ``nsfw``) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Resources:
+    model: LinearModel
+    words: WordList
+    #: The model's weights split by kind, for set intersections: unigrams, bigrams (as token pairs) and
+    #: word-list features ("#...").
+    unigrams: dict[str, tuple[float, ...]]
+    bigrams: dict[tuple[str, str], tuple[float, ...]]
+    lexical: dict[str, tuple[float, ...]]
+    unigram_keys: frozenset[str]
+    bigram_keys: frozenset[tuple[str, str]]
+    lexical_keys: frozenset[str]
+
+
+def make_resources(model: LinearModel) -> _Resources:
+    """What scoring needs around ``model`` (the training script scores with a model not yet saved)."""
+    if model.heads != ("offensive", "hate"):
+        raise ValueError(f"model {model.name}: expected heads offensive, hate; got {model.heads}")
+    words = word_list()
+    unigrams: dict[str, tuple[float, ...]] = {}
+    bigrams: dict[tuple[str, str], tuple[float, ...]] = {}
+    lexical: dict[str, tuple[float, ...]] = {}
+    for feature, row in model.weights.items():
+        if feature.startswith("#"):
+            lexical[feature] = row
+        elif " " in feature:
+            first, second = feature.split(" ")
+            bigrams[(first, second)] = row
+        else:
+            unigrams[feature] = row
+    return _Resources(
+        model, words, unigrams, bigrams, lexical, frozenset(unigrams), frozenset(bigrams), frozenset(lexical)
+    )
+
+
+@cache
+def _resources() -> _Resources:
+    return make_resources(LinearModel.load(MODEL_NAME))
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A text's normalised tokens, their set, and the word-list terms found in them (with their token index)."""
+
+    tokens: list[str]
+    vocabulary: frozenset[str]
+    hits: list[tuple[int, Term]]
+
+
+_last: list[tuple[str, Analysis]] = []
+
+
+def analyze(text: str, res: _Resources | None = None) -> Analysis:
+    """Tokens and word-list hits of ``text``; the last result is kept, so detectors on one text share it."""
+    if res is not None:
+        return _analyze(text, res.words)
+    last = _last[0] if _last else None
+    if last is not None and last[0] is text:
+        return last[1]
+    analysis = _analyze(text, word_list())
+    _last[:] = [(text, analysis)]
+    return analysis
+
+
+def _analyze(text: str, words: WordList) -> Analysis:
+    tokens = tokenize(text)
+    vocabulary = frozenset(tokens)
+    return Analysis(tokens, vocabulary, words.find(tokens, vocabulary))
+
+
+def model_probabilities(analysis: Analysis, res: _Resources | None = None) -> tuple[float, float]:
+    """``(offensive, hate)``: each head's highest probability over the text's windows (calibrated, 0.5 = fire).
+
+    Computes exactly ``bias + sum of weights of set(features(window))`` per window, with set intersections
+    instead of building every feature string.
+    """
+    res = res or _resources()
+    unigrams, bigrams, lexical = res.unigrams, res.bigrams, res.lexical
+    bias0, bias1 = res.model.bias
+    tokens = analysis.tokens
+    hits = analysis.hits
+    best0 = best1 = -math.inf
+    for start in range(0, max(len(tokens), 1), WINDOW):
+        window = tokens[start : start + WINDOW]
+        total0, total1 = bias0, bias1
+        for feature in res.unigram_keys.intersection(window):
+            row = unigrams[feature]
+            total0 += row[0]
+            total1 += row[1]
+        for pair in res.bigram_keys.intersection(zip(window, window[1:], strict=False)):
+            row = bigrams[pair]
+            total0 += row[0]
+            total1 += row[1]
+        if hits:
+            found = {f for index, term in hits if start <= index < start + WINDOW for f in term_features(term)}
+            for feature in res.lexical_keys.intersection(found):
+                row = lexical[feature]
+                total0 += row[0]
+                total1 += row[1]
+        best0 = max(best0, total0)
+        best1 = max(best1, total1)
+    return sigmoid(best0), sigmoid(best1)
+
+
+def scores(text: str) -> dict[str, float]:
+    """The six scores of ``text`` (unrounded)."""
+    analysis = analyze(text)
+    offensive, hate = model_probabilities(analysis)
+    tokens = analysis.tokens
+    vocabulary = analysis.vocabulary
+    insults = [
+        index + len(term.tokens) - 1
+        for index, term in analysis.hits
+        if not term.ambiguous and term.categories & _INSULT_CATEGORIES
+    ]
+    found = rules.read_rules(tokens, vocabulary, insults)
+
+    obscene_base = 0.0
+    severe_word = False
+    slur = 0.0
+    insulting_word = not vocabulary.isdisjoint(rules.INSULT_WORDS)
+    for _, term in analysis.hits:
+        if term.categories & _OBSCENE_CATEGORIES:
+            strength = _AMBIGUOUS_STRENGTH if term.ambiguous else _OBSCENE_STRENGTH[term.level]
+            obscene_base = max(obscene_base, strength)
+        if term.ambiguous:
+            continue
+        if term.level == "severe":
+            severe_word = True
+        if term.categories & _INSULT_CATEGORIES:
+            insulting_word = True
+        if "racial" in term.categories or ("orientation" in term.categories and term.level == "severe"):
+            slur = max(slur, 0.75 if term.level == "severe" else 0.6)
+
+    obscene = _clip(obscene_base + 0.3 * (offensive - 0.5)) if obscene_base else 0.0
+
+    insult = found.insult
+    if not insult:
+        if insulting_word:
+            insult = 0.15 + 0.45 * offensive
+        elif not vocabulary.isdisjoint(_SECOND_PERSON):
+            insult = 0.4 * offensive
+
+    threat = _clip(found.threat + 0.1 * (offensive - 0.5)) if found.threat else 0.0
+
+    identity_hate = hate
+    if slur:
+        identity_hate = max(identity_hate, min(0.95, slur + 0.2 * max(offensive, hate)))
+    if found.dehumanising:
+        identity_hate = max(identity_hate, 0.85)
+    if found.group_threat:
+        identity_hate = max(identity_hate, 0.9)
+
+    severe = 0.0
+    if severe_word:
+        severe = 0.5 + 0.45 * offensive
+    if threat >= 0.5 and max(obscene, insult) >= 0.5:
+        severe = max(severe, threat * (0.5 + 0.5 * max(obscene, insult)))
+    severe = max(severe, min(obscene, insult) * (0.5 + 0.5 * offensive))
+    if found.dehumanising or found.group_threat:
+        severe = max(severe, 0.8)
+
+    return {
+        # A threat, an insult, an obscenity or severe toxicity is toxic whatever the model says.
+        "toxicity": max(offensive, threat, insult, obscene, severe),
+        "severe_toxicity": severe,
+        "obscene": obscene,
+        "threat": threat,
+        "insult": insult,
+        "identity_hate": identity_hate,
+    }
+
+
+def _clip(value: float) -> float:
+    return 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+
+
+# --- the detector ------------------------------------------------------------------------------------------------
+
+
+class ToxicityDetector:
+    """Scores the six toxicity labels; a label fires at its threshold (default 0.5)."""
+
+    name = "toxicity"
+    inline = True
+    DEFAULT_BLOCK_MESSAGE = "Toxic content detected"
+
+    __slots__ = ("block_message", "thresholds")
+
+    def __init__(
+        self,
+        *,
+        threshold: float | None = None,
+        thresholds: Mapping[str, float] | None = None,
+        block_message: str | None = None,
+    ) -> None:
+        unknown = set(thresholds or ()) - set(LABELS)
+        if unknown:
+            raise ValueError(f"unknown toxicity labels: {sorted(unknown)}")
+        common = DEFAULT_THRESHOLD if threshold is None else threshold
+        self.thresholds: dict[str, float] = {label: (thresholds or {}).get(label, common) for label in LABELS}
+        self.block_message: str = block_message or self.DEFAULT_BLOCK_MESSAGE
+
+    def detect(self, text: str) -> Finding:
+        values = scores(text)
+        fired = [label for label in LABELS if values[label] >= self.thresholds[label]]
+        rounded: dict[str, Any] = {label: round(values[label], 4) for label in LABELS}
+        score = max(rounded[label] for label in LABELS)
+        return Finding(detected=bool(fired), score=score, details={**rounded, "labels": fired})
+
+    def report(self, findings: Sequence[Located]) -> Report:
+        best: dict[str, float] = dict.fromkeys(LABELS, 0.0)
+        fired: set[str] = set()
+        for item in findings:
+            details = item.finding.details
+            for label in LABELS:
+                best[label] = max(best[label], float(details.get(label, 0.0)))
+            fired.update(details.get("labels", ()))
+        labels = [label for label in LABELS if label in fired]
+        body: dict[str, Any] = dict(best)
+        return Report(detected=bool(labels), summary={"toxicity": labels}, details=body)
