@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
@@ -123,19 +124,31 @@ def _scan_side(args: argparse.Namespace) -> Side:
     return side
 
 
-def _lines(stream: IO[str], show_progress: bool) -> Iterator[str]:
-    count = 0
+def _lines(stream: IO[str], total_bytes: int | None) -> Iterator[str]:
+    """The lines of ``stream``; with ``total_bytes``, a progress bar on stderr as they are read."""
+    count = done = 0
     for line in stream:
         count += 1
-        if show_progress and count % 100 == 0:
-            print(f"\rscanned {count} lines", end="", file=sys.stderr, flush=True)
+        if total_bytes:
+            done += len(line.encode("utf-8"))
+            if count % 50 == 0:
+                _progress(done, total_bytes, count)
         yield line
-    if show_progress:
-        print(f"\rscanned {count} lines", file=sys.stderr, flush=True)
+    if total_bytes:
+        _progress(total_bytes, total_bytes, count)
+        print(file=sys.stderr)
 
 
-#: Optional JSONL fields for context-aware detectors (CONTRACT §0): field -> ScanContext attribute.
-_CONTEXT_FIELDS = {"system_prompt": "system_prompt", "context": "context", "question": "question"}
+def _progress(done: int, total: int, lines: int, width: int = 30) -> None:
+    filled = min(width, width * done // max(total, 1))
+    percent = min(100, 100 * done // max(total, 1))
+    print(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {lines} lines", end="", file=sys.stderr, flush=True
+    )
+
+
+#: Optional JSONL fields for context-aware detectors (CONTRACT §0), named as ScanContext's attributes.
+_CONTEXT_FIELDS = ("system_prompt", "context", "question")
 
 
 def _record(line: str, number: int, side: str) -> tuple[str, ScanContext]:
@@ -147,11 +160,11 @@ def _record(line: str, number: int, side: str) -> tuple[str, ScanContext]:
     except (ValueError, KeyError, TypeError):
         raise SystemExit(f"line {number}: expected a JSON object with a string `text`") from None
     parts: dict[str, str | None] = {}
-    for key, attribute in _CONTEXT_FIELDS.items():
+    for key in _CONTEXT_FIELDS:
         value = record.get(key)
         if value is not None and not isinstance(value, str):
             raise SystemExit(f"line {number}: `{key}` must be a string or null")
-        parts[attribute] = value or None
+        parts[key] = value or None
     return text, ScanContext(**parts, side="input" if side == "input" else "output")
 
 
@@ -159,11 +172,11 @@ def _scan(args: argparse.Namespace) -> int:
     side = _scan_side(args)
     reading_file = args.file not in (None, "-")
     stream: IO[str] = open(args.file, encoding="utf-8") if reading_file else sys.stdin
-    show_progress = reading_file and sys.stderr.isatty()
+    total_bytes = os.path.getsize(args.file) if reading_file and sys.stderr.isatty() else None
 
     async def scan_all() -> None:
         with stream:
-            for number, line in enumerate(_lines(stream, show_progress), start=1):
+            for number, line in enumerate(_lines(stream, total_bytes), start=1):
                 if not line.strip():
                     continue
                 text, context = _record(line, number, args.side)
