@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
 import httpx
 
 from .detectors.base import NO_CONTEXT, Finding, Located, Report, ScanContext
@@ -68,8 +69,12 @@ class PolicyJudge:
     async def detect(self, text: str, context: ScanContext = NO_CONTEXT) -> Finding:
         # a client per call: the WSGI adapter runs each call on its own event loop, where a pooled
         # client from another loop could not be used
-        async with httpx.AsyncClient(timeout=self.timeout, headers=self.headers) as client:
+        client = httpx.AsyncClient(timeout=self.timeout, headers=self.headers)
+        try:
             response = await client.post(self.url, json=self.request(text, context))
+        finally:
+            with anyio.CancelScope(shield=True):  # the runner's timeout must not leave the connection open
+                await client.aclose()
         response.raise_for_status()
         return parse_judge_reply(response.json(), self.rules)
 

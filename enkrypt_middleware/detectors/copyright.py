@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -134,8 +134,9 @@ def _grams(words: Sequence[str]) -> list[Shingle]:
     return list(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
-def _hash(gram: Shingle) -> int:
-    return zlib.crc32(" ".join(gram).encode())
+def _hashes(grams: Iterable[Shingle]) -> Iterator[int]:
+    """CRC-32 of each shingle's words joined by spaces (C-level maps: no Python call per shingle)."""
+    return map(zlib.crc32, map(str.encode, map(" ".join, grams)))
 
 
 def _telling(grams: Iterable[Shingle]) -> set[Shingle]:
@@ -164,7 +165,7 @@ class CopyrightIndex:
                 number = len(self.names)
                 self.names.append(name if len(starts) == 1 else f"{name}#{part + 1}")
                 self.passages.append(" ".join(passage))
-                for h in {h for h in map(_hash, _grams(passage)) if not h % SAMPLE}:
+                for h in {h for h in _hashes(_grams(passage)) if not h % SAMPLE}:
                     found = index.get(h)
                     if found is None:
                         index[h] = number
@@ -186,7 +187,7 @@ class CopyrightIndex:
         """Passages sharing fingerprints with these shingles, most shared first (at most three)."""
         counts: dict[int, int] = {}
         lookup = self.fingerprints.get
-        for h in {h for h in map(_hash, shingles) if not h % SAMPLE}:
+        for h in {h for h in _hashes(shingles) if not h % SAMPLE}:
             found = lookup(h)
             if found is None:
                 continue

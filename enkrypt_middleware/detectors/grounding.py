@@ -23,14 +23,14 @@ above 0 as violations). The answer's claims are listed (``atomic_facts``) with a
 
 Method (lexical, no model). The answer is cut into claims: sentences, merged until each has at least
 four content words. A claim's *unsupported mass* ``U`` adds, for each of its words that the context
-does not contain, a weight by kind: content words and numbers 1.0, first/second person pronouns 1.0 (a
+does not contain, a weight by kind: numbers 2.0, content words 1.0, first/second person pronouns 1.0 (a
 claim about the speaker or listener cannot be grounded in a document), other function words 0.7,
 conversational fillers 0.6, third-person pronouns 0.3 (they refer back to something named). Words match
 by light stem, a small synonym table, or a shared five-letter prefix (counted 70 % supported). Support
 is looked for in the best window of up to three consecutive context sentences, the windows tried being
 those around the sentences that share most words with the claim; a word found only elsewhere in the
 context counts 35 % of its weight. A number must also stand near the word before it in the claim ("born
-in 1977" against "born in 1935 ... died in 1977" is a mismatch). A claim's support is ``exp(-U / 3.5)``,
+in 1977" against "born in 1935 ... died in 1977" is a mismatch, weighing 2.0). A claim's support is ``exp(-U / 3.5)``,
 so about two and a half unsupported content words make it unsupported (support below 0.5).
 ``adherence_score`` is the mean support of the claims weighted by their length;
 ``hallucination_score`` is one minus the support of the least supported claim.
@@ -81,6 +81,7 @@ _ANAPHORA_WEIGHT = 0.3
 _PREFIX_SUPPORT = 0.7
 _ELSEWHERE_SUPPORT = 0.65
 _NUMBER_ANCHOR = 5
+_NUMBER_WEIGHT = 2.0
 _WINDOW = 3
 _CANDIDATES = 4
 
@@ -184,11 +185,11 @@ class ContextIndex:
             for number in self.by_stem.get(token, ()):
                 hits[number] = hits.get(number, 0) + 1
         best = sorted(hits, key=lambda n: (-hits[n], n))[:_CANDIDATES] or [0]
+        # only the widest windows: a window's unsupported mass never exceeds that of a window inside it
         spans: set[tuple[int, int]] = set()
         for number in best:
-            for size in range(1, _WINDOW + 1):
-                for start in range(max(0, number - size + 1), min(number, count - size) + 1):
-                    spans.add((start, start + size))
+            for start in range(max(0, number - _WINDOW + 1), min(number, count - _WINDOW) + 1):
+                spans.add((start, start + _WINDOW))
         return sorted(spans)
 
 
@@ -208,11 +209,11 @@ def _unsupported(tokens: Sequence[str], stems: Sequence[str], window: _Window, i
                 near = window.positions.get(previous)
                 mine = window.positions.get(token_stem)
                 if near and mine and min(abs(a - b) for a in near for b in mine) > _NUMBER_ANCHOR:
-                    mass += 1.0  # the number is in the context, but next to something else
+                    mass += _NUMBER_WEIGHT  # the number is in the context, but next to something else
             if token not in STOPWORDS and token not in FILLERS and token_stem in window.positions:
                 previous = token_stem
             continue
-        weight = _weight(token)
+        weight = _NUMBER_WEIGHT if number else _weight(token)
         if not number and len(token_stem) >= 5 and token_stem[:5] in window.prefixes:
             mass += weight * (1.0 - _PREFIX_SUPPORT)
         elif token_stem in index.stems and not number:
@@ -240,6 +241,11 @@ def _claims(text: str) -> list[tuple[str, list[str]]]:
 
 def claim_supports(answer: str, context: str) -> list[tuple[str, float]]:
     """Each claim of ``answer`` with its support in ``context`` (1 = fully supported)."""
+    return list(_claim_supports(answer, context))
+
+
+@lru_cache(maxsize=64)  # adherence and hallucination of one answer share the work
+def _claim_supports(answer: str, context: str) -> tuple[tuple[str, float], ...]:
     index = _index(context)
     out: list[tuple[str, float]] = []
     for claim, tokens in _claims(answer):
@@ -249,7 +255,7 @@ def claim_supports(answer: str, context: str) -> list[tuple[str, float]]:
         if mass is None:
             mass = sum(_weight(token) for token in tokens)
         out.append((claim, math.exp(-mass / TAU)))
-    return out
+    return tuple(out)
 
 
 # --- relevancy ---------------------------------------------------------------------------------------------
@@ -310,7 +316,7 @@ def relevance(answer: str, question: str, context: str | None = None) -> list[tu
                 score = max(score, on_question * grounded / len(stems))
         if tokens[0] in _ANAPHORA:
             score = max(score, previous)
-        if len(claims) == 1 and len(stems) <= 3 and _answer_type_ok(question_tokens, claim):
+        if len(claims) == 1 and len(stems) <= 6 and _answer_type_ok(question_tokens, claim):
             score = max(score, 0.75)
         out.append((claim, round(score, 4)))
         previous = score

@@ -12,9 +12,9 @@ Local (default): the policy is read as a list of concrete prohibitions.
   allowed", "Prohibited: X, Y and Z") yields its object X, split at "or", "and" and commas; quoted
   words in a rule are exact terms. Sentences that prohibit nothing are ignored.
 - A text violates X when it contains X's content words (light stems; 1.0 when they stand together,
-  0.9 when scattered), most of a long X with its last word (0.6), or, when X names a topic of the
-  built-in table ("politics", "gambling", "medical advice" -> health), related words of that topic:
-  ``1 - 0.65 ** k`` for ``k`` distinct ones (two reach 0.58).
+  0.9 when scattered), most of a long X with its last word (0.6), or, when X is one or two words that
+  name a topic of the built-in table ("politics", "gambling", "medical advice" -> health), related
+  words of that topic: ``1 - 0.65 ** k`` for ``k`` distinct ones (one gives 0.35, two 0.58).
 - A rule's ``terms`` (whole words, ignoring case and accents) and ``patterns`` (regular expressions,
   ignoring case) hit with 1.0.
 - ``applicability`` limits a rule to the user's messages (``user``, input side), the answers
@@ -299,7 +299,9 @@ def prohibitions(text: str) -> list[Prohibition]:
         seen.add(phrase)
         stems = tuple(stem(word) for word in words(phrase) if word not in STOPWORDS)
         if stems:
-            out.append(Prohibition(phrase, stems, expand(phrase)))
+            # only a short object names a topic ("politics", "medical advice"); in a longer one a word
+            # like "code" in "the internal discount code" must not bring in programming's words
+            out.append(Prohibition(phrase, stems, expand(phrase) if len(stems) <= 2 else frozenset()))
     return out
 
 
@@ -347,7 +349,7 @@ def _compile_rules(policy_text: str | None, rules: Sequence[PolicyRule]) -> list
         terms = _terms_pattern(rule.terms)
         patterns = tuple(re.compile(p, re.IGNORECASE) for p in rule.patterns)
         if found or terms or patterns:
-            data = rule.model_dump(mode="json", exclude_none=True, exclude={"terms", "patterns"})
+            data = rule.model_dump(mode="json", exclude_unset=True)
             compiled.append(_Rule(rule.text, data, _SIDES[rule.applicability], tuple(found), terms, patterns))
     return compiled
 
@@ -566,11 +568,7 @@ def parse_judge_reply(body: Any, rules: Sequence[PolicyRule]) -> Finding:
     if not violation:
         return Finding(detected=False, details=CLEAN)
     ids = {str(i) for i in verdict.get("violated_rule_ids") or () if i is not None}
-    violated = [
-        rule.model_dump(mode="json", exclude_none=True, exclude={"terms", "patterns"})
-        for rule in rules
-        if str(rule.id) in ids
-    ]
+    violated = [rule.model_dump(mode="json", exclude_unset=True) for rule in rules if str(rule.id) in ids]
     policy = str(verdict.get("violating_policy") or (violated[0]["text"] if violated else "The policy"))
     return Finding(
         detected=True,

@@ -12,7 +12,7 @@ names an entry of a built-in table of about fifty common topics (finance, bankin
 software, politics, ...; ``_topics``), that entry's related words are weaker evidence (0.6 each), so that
 "How do I reset my PIN at the ATM?" is about "banking". Words also match by a shared five-letter prefix
 ("investing" / "investment"). Each content word of the text adds the weight of its best match, ``hits``;
-the score is ``1 - exp(-hits / (1 + 0.1 n))`` for a text of ``n`` content words, so that one strong word
+the score is ``1 - exp(-hits / (1 + 0.2 n))`` for a text of ``n`` content words, so that one strong word
 settles a short question and a long answer needs a few.
 
 A text with no content words at all ("hi", "thanks!") is not judged: ``on_topic`` 1 with scores 0.
@@ -99,7 +99,7 @@ class _Topic:
                 weight = self.prefixes.get(word[:5])
             if weight:
                 hits += weight
-        return 1.0 - math.exp(-hits / (1.0 + 0.1 * len(stems)))
+        return 1.0 - math.exp(-hits / (1.0 + 0.2 * len(stems)))
 
 
 class TopicDetector:
