@@ -36,11 +36,12 @@ def _openapi_to_jsonschema(node: Any) -> Any:
 _SCHEMAS = _openapi_to_jsonschema(yaml.safe_load(SEED.read_text())["components"]["schemas"])
 # The seed types injection_attack.safe/attack as numbers, but its own examples and Enkrypt's API give
 # 6-decimal strings ("0.999354"), which CONTRACT §8 and the issue ask for: accept both, nothing else.
+_DETAILS = _SCHEMAS["GuardrailsDetectionResponseDetails"]["properties"]
 for _score in ("safe", "attack"):
-    _SCHEMAS["GuardrailsDetectionResponseDetails"]["properties"]["injection_attack"]["properties"][_score]["type"] = [
-        "number",
-        "string",
-    ]
+    _DETAILS["injection_attack"]["properties"][_score]["type"] = ["number", "string"]
+# ...and types the similarity scores as integers, which cannot hold a score in [0, 1]: any number.
+for _detector in ("system_prompt", "copyright_ip"):
+    _DETAILS[_detector]["properties"]["similarity_score"]["type"] = "number"
 _SCHEMA = {"$ref": "#/definitions/GuardrailsDetectionResponse", "definitions": _SCHEMAS}
 jsonschema.Draft7Validator.check_schema(_SCHEMA)
 _VALIDATOR = jsonschema.Draft7Validator(_SCHEMA)
