@@ -249,11 +249,11 @@ def test_sync_sdk_streams_and_yields_the_detections_chunk() -> None:
 async def test_async_sdk_guard_block_mid_stream() -> None:
     host = StreamHost(text_chunks(["The secret is ", "AKIAIOSF", "ODNN7EXAMPLE", " ok"]))
     with serve(EnkryptMiddleware(host.app(), config=stream_config())) as url:
-        client = openai.AsyncOpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
-        stream = await client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
-        )
-        chunks = [c async for c in stream]
+        async with openai.AsyncOpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0) as client:
+            stream = await client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+            )
+            chunks = [c async for c in stream]
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "AKIA" not in text
     assert chunks[-1].choices == []
