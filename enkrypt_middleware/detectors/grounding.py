@@ -346,6 +346,15 @@ def _not_judged(reason: str) -> Finding:
     return Finding(detected=False, details={"skipped": reason})
 
 
+def _grounded_claims(text: str, context: ScanContext) -> list[tuple[str, float]] | Finding:
+    """The answer's claims with their support in ``enkrypt_context``, or why the answer is not judged."""
+    if not context.context:
+        return _not_judged("no enkrypt_context in the request")
+    if _is_json_document(text):
+        return _not_judged("JSON document")
+    return claim_supports(text, context.context) or _not_judged("no text")
+
+
 def _judged(findings: Sequence[Located]) -> list[Located]:
     return [item for item in findings if "skipped" not in item.finding.details]
 
@@ -387,13 +396,9 @@ class AdherenceDetector(_Grounded):
     }
 
     def detect(self, text: str, context: ScanContext = NO_CONTEXT) -> Finding:
-        if not context.context:
-            return _not_judged("no enkrypt_context in the request")
-        if _is_json_document(text):
-            return _not_judged("JSON document")
-        supports = claim_supports(text, context.context)
-        if not supports:
-            return _not_judged("no text")
+        supports = _grounded_claims(text, context)
+        if isinstance(supports, Finding):
+            return supports
         score = round(_weighted_mean(supports), 4)
         verdicts = [int(value >= 0.5) for _, value in supports]
         return Finding(
@@ -418,13 +423,9 @@ class HallucinationDetector(_Grounded):
     }
 
     def detect(self, text: str, context: ScanContext = NO_CONTEXT) -> Finding:
-        if not context.context:
-            return _not_judged("no enkrypt_context in the request")
-        if _is_json_document(text):
-            return _not_judged("JSON document")
-        supports = claim_supports(text, context.context)
-        if not supports:
-            return _not_judged("no text")
+        supports = _grounded_claims(text, context)
+        if isinstance(supports, Finding):
+            return supports
         score = round(1.0 - min(value for _, value in supports), 4)
         detected = score >= self.threshold
         return Finding(
