@@ -20,6 +20,7 @@ test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/check
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
 
 clean:
