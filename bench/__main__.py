@@ -34,6 +34,7 @@ from typing import Any
 
 from bench import stream
 from bench.app import CHAT_PATH, HEALTH_PATH, REQUEST_BODY, STREAM_MODES, VARIANTS
+from bench.loadgen import render_table
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -635,16 +636,7 @@ def table(results: dict[str, dict[str, Any]], candidate: str = "guarded") -> str
                     verdict,
                 )
             )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    right = {2, 3, 4, 5}
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [
-            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines = render_table(rows)
     if any(s["unresolved"] for s in results.values()):
         lines.append(
             "(noisy): the target lies within the interquartile range of the per-pair changes; "

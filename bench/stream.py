@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bench.app import CHAT_PATH, STREAM_CHUNKS, STREAM_CONTENT, STREAM_MODES, STREAM_REQUEST_BODY
-from bench.loadgen import build_request, percentile
+from bench.loadgen import build_request, percentile, render_table
 
 __all__ = [
     "DETECTIONS_KEY",
@@ -446,16 +446,7 @@ def table(summary: dict[str, Any]) -> str:
                     verdict,
                 )
             )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    right = {2, 3, 4, 5}
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [
-            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines = render_table(rows)
     chunks = summary["chunks"]
     lines += [
         f"{chunks} chunk events 2 ms apart then [DONE]; {summary['requests_per_round']} sequential requests per "

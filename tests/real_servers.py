@@ -13,11 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import uvicorn
 from waitress import wasyncore
 from waitress.server import create_server
 
-from .server import free_port
+from .server import free_port, serve
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -54,21 +53,9 @@ def serve_wsgi(app: WSGIApplication) -> Iterator[str]:
 
 @contextmanager
 def serve_asgi(app: Any, lifespan: Literal["auto", "on", "off"] = "auto") -> Iterator[str]:
-    """uvicorn in a thread, like ``tests.server.serve`` but running the lifespan protocol."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    """uvicorn in a thread, running the lifespan protocol (``tests.server.serve`` turns it off)."""
+    with serve(app, lifespan=lifespan) as url:
+        yield url
 
 
 @contextmanager
