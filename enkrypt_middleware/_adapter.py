@@ -40,6 +40,16 @@ class GuardedApp:
             return None
         return path.endswith("/completions") and not path.endswith("/chat/completions")
 
+    async def aclose(self) -> None:
+        """Release what the detectors hold open (remote backends' HTTP clients). Called on lifespan shutdown."""
+        for closer in self.guardrails.closers():
+            await closer.aclose()
+
+    def close(self) -> None:
+        """``aclose`` for the WSGI path: closes the detectors' sync resources."""
+        for closer in self.guardrails.closers():
+            closer.close()
+
     def _refresh_due(self) -> bool:
         """True (and the clock restarted) when a refresh may run now: a file source, outside the interval."""
         current = self.guardrails

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -185,6 +185,16 @@ class Config(BaseModel):
 # --- the compiled form -------------------------------------------------------------------------
 
 
+@runtime_checkable
+class Closable(Protocol):
+    """A detector that holds resources (an HTTP client): released by the middleware on shutdown."""
+
+    async def aclose(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+
 @dataclass(frozen=True, slots=True)
 class DetectorEntry:
     """One detector as a side runs it."""
@@ -252,6 +262,16 @@ class Guardrails:
     source: Path | None = None
     custom_detectors: tuple[Detector, ...] = ()
     refresh_keys: tuple[bytes, ...] = ()
+
+    def closers(self) -> list[Closable]:
+        """Detectors (and backends) that hold resources to release at shutdown: those with ``aclose``/``close``."""
+        seen: dict[int, Closable] = {}
+        for deployment in self.deployments.values():
+            for side in (deployment.input, deployment.output):
+                for entry in side.detectors if side is not None else ():
+                    if isinstance(entry.detector, Closable):
+                        seen.setdefault(id(entry.detector), entry.detector)
+        return list(seen.values())
 
     def check_report(self) -> str:
         """Human-readable summary of what each deployment runs and blocks (``enkrypt-middleware check``)."""
