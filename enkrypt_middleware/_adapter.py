@@ -7,11 +7,13 @@ import os
 import secrets
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from . import _engine as engine
-from ._config import Config, Guardrails, load_config
+from ._cache import CacheStats, DetectionCache
+from ._config import CompiledDeployment, Config, Guardrails, load_config
 from ._exceptions import ConfigError
+from ._runner import CacheUse
 from ._stream_guard import StreamGuard
 from .detectors.base import Detector
 
@@ -33,6 +35,19 @@ class GuardedApp:
         self._suffixes = settings.path_suffixes
         self._paths = frozenset(settings.paths)
         self._refreshed_at = float("-inf")
+        self.cache = DetectionCache(settings.cache)
+
+    def cache_use(self, deployment: CompiledDeployment, fresh: bool) -> CacheUse | None:
+        """How this request uses the detection cache; None when neither side of its deployment does."""
+        if not (
+            (deployment.input and deployment.input.cacheable) or (deployment.output and deployment.output.cacheable)
+        ):
+            return None
+        return CacheUse(self.cache, fresh=fresh)
+
+    def cache_stats(self) -> CacheStats:
+        """Hits, misses, evictions, entries and bytes of the detection cache since start-up."""
+        return self.cache.snapshot()
 
     def route(self, path: str) -> bool | None:
         """None: not ours. Otherwise whether the path is the legacy text-completions endpoint."""
@@ -41,14 +56,23 @@ class GuardedApp:
         return path.endswith("/completions") and not path.endswith("/chat/completions")
 
     async def aclose(self) -> None:
-        """Release what the detectors hold open (remote backends' HTTP clients). Called on lifespan shutdown."""
-        for closer in self.guardrails.closers():
-            await closer.aclose()
+        """Release what the detectors hold open (remote backends' HTTP clients). Called on lifespan shutdown.
+
+        Every one is closed even if another fails; failures are logged by type only.
+        """
+        for closer in _closers(self.guardrails):
+            try:
+                await closer.aclose()
+            except Exception as exc:
+                logger.warning("closing detector resources failed: %s", type(exc).__name__)
 
     def close(self) -> None:
         """``aclose`` for the WSGI path: closes the detectors' sync resources."""
-        for closer in self.guardrails.closers():
-            closer.close()
+        for closer in _closers(self.guardrails):
+            try:
+                closer.close()
+            except Exception as exc:
+                logger.warning("closing detector resources failed: %s", type(exc).__name__)
 
     def _refresh_due(self) -> bool:
         """True (and the clock restarted) when a refresh may run now: a file source, outside the interval."""
@@ -67,8 +91,31 @@ class GuardedApp:
         except ConfigError as exc:
             logger.warning("configuration refresh failed, keeping the previous one: %s", exc)
             return current
+        if fresh.config.cache != self.cache.settings:
+            self.cache = DetectionCache(fresh.config.cache)
         self.guardrails = fresh
         return fresh
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A detector or group (a remote backend) holding resources to release at shutdown."""
+
+    async def aclose(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _closers(guardrails: Guardrails) -> list[Closable]:
+    """Each distinct detector or group of the configuration that can be closed, once."""
+    seen: dict[int, Closable] = {}
+    for deployment in guardrails.deployments.values():
+        for side in (deployment.input, deployment.output):
+            for entry in side.detectors if side is not None else ():
+                for owner in (entry.detector, entry.group):
+                    if owner is not None and isinstance(owner, Closable):
+                        seen.setdefault(id(owner), owner)
+    return list(seen.values())
 
 
 def audit(

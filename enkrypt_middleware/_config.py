@@ -14,11 +14,14 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from hashlib import blake2b
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from ._cache import CacheSettings
 from ._exceptions import ConfigError
 from .detectors import BUILTIN_DETECTORS, DETECTOR_ORDER, PLANNED_DETECTORS
 from .detectors._common import DetectorConfig
@@ -144,6 +147,13 @@ class Deployment(BaseModel):
     )
     block_status: int = Field(default=400, ge=400, le=599, description="HTTP status of a block envelope.")
     tags: tuple[str, ...] = Field(default=(), description="Tags attached to every audit event.")
+    input_mode: Literal["sequential", "speculative"] = Field(
+        default="sequential",
+        description="sequential: the app is called once the input side allows the request. speculative (ASGI "
+        "only): the app is called at once, concurrently with the input detectors, and its response is held "
+        "until they allow it; a block cancels the app. Saves the input side's latency, but the app (and the "
+        "model provider behind it) may see, and bill for, a prompt that is then blocked. Not with pii_redaction.",
+    )
 
 
 class Config(BaseModel):
@@ -172,6 +182,9 @@ class Config(BaseModel):
     refresh_min_interval_s: float = Field(
         default=5.0, ge=0.0, description="Honour X-Enkrypt-Refresh-Cache at most once per this interval."
     )
+    cache: CacheSettings = Field(
+        default_factory=CacheSettings, description="The detection cache (results per detector and text)."
+    )
 
     @field_validator("path_suffixes", "paths")
     @classmethod
@@ -183,16 +196,6 @@ class Config(BaseModel):
 
 
 # --- the compiled form -------------------------------------------------------------------------
-
-
-@runtime_checkable
-class Closable(Protocol):
-    """A detector that holds resources (an HTTP client): released by the middleware on shutdown."""
-
-    async def aclose(self) -> None: ...
-
-    def close(self) -> None: ...
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +211,14 @@ class DetectorEntry:
     report: Callable[[Sequence[Located]], Report]
     needs_context: bool = False
     """Called as ``detect(text, context)`` with the request's ``ScanContext``."""
+    fingerprint: bytes = b""
+    """Stands for the detector and its options in detection-cache keys."""
+    cacheable: bool = False
+    """Whether the detection cache is used for this entry (``cache.scope`` and the detector's ``cacheable``)."""
+    group: Any = None
+    """The ``DetectorGroup`` (remote policy) that answers this entry, or None for a detector of its own."""
+    group_member: bool = True
+    """False for a group's stand-in entry: the group decides its detectors, failures are reported under it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +233,24 @@ class Side:
     """Detectors that run on the caller's thread (fast sync ones)."""
     awaited: tuple[DetectorEntry, ...] = field(init=False)
     """Detectors that run as tasks: async ones, and sync ones sent to a worker thread."""
+    groups: tuple[tuple[Any, tuple[DetectorEntry, ...]], ...] = field(init=False)
+    """(group, its entries): detectors answered together by one backend call per side."""
     needs_context: bool = field(init=False)
     """Whether a detector of this side needs the request's ``ScanContext`` (else none is built)."""
+    cacheable: bool = field(init=False)
+    """Whether any detector of this side uses the detection cache."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "inline", tuple(e for e in self.detectors if e.mode == "inline"))
-        object.__setattr__(self, "awaited", tuple(e for e in self.detectors if e.mode != "inline"))
+        alone = tuple(e for e in self.detectors if e.group is None)
+        members: dict[int, tuple[Any, list[DetectorEntry]]] = {}
+        for entry in self.detectors:
+            if entry.group is not None:
+                members.setdefault(id(entry.group), (entry.group, []))[1].append(entry)
+        object.__setattr__(self, "inline", tuple(e for e in alone if e.mode == "inline"))
+        object.__setattr__(self, "awaited", tuple(e for e in alone if e.mode != "inline"))
+        object.__setattr__(self, "groups", tuple((group, tuple(entries)) for group, entries in members.values()))
         object.__setattr__(self, "needs_context", any(e.needs_context for e in self.detectors))
+        object.__setattr__(self, "cacheable", any(e.cacheable for e in self.detectors))
 
     @property
     def blocks(self) -> bool:
@@ -250,6 +272,8 @@ class CompiledDeployment:
     tags: tuple[str, ...]
     output_blocking: Side | None
     """The output side's blocking detectors only: what guard-mode streaming runs before releasing text."""
+    input_mode: Literal["sequential", "speculative"] = "sequential"
+    """speculative: the ASGI middleware calls the app while the input side runs (``Deployment.input_mode``)."""
 
 
 @dataclass(frozen=True)
@@ -262,16 +286,6 @@ class Guardrails:
     source: Path | None = None
     custom_detectors: tuple[Detector, ...] = ()
     refresh_keys: tuple[bytes, ...] = ()
-
-    def closers(self) -> list[Closable]:
-        """Detectors (and backends) that hold resources to release at shutdown: those with ``aclose``/``close``."""
-        seen: dict[int, Closable] = {}
-        for deployment in self.deployments.values():
-            for side in (deployment.input, deployment.output):
-                for entry in side.detectors if side is not None else ():
-                    if isinstance(entry.detector, Closable):
-                        seen.setdefault(id(entry.detector), entry.detector)
-        return list(seen.values())
 
     def check_report(self) -> str:
         """Human-readable summary of what each deployment runs and blocks (``enkrypt-middleware check``)."""
@@ -361,7 +375,7 @@ def _compile_policies(policies: Mapping[str, Policy], custom: Mapping[str, Detec
                 f"{policy.name!r} differs from the key {policy_name!r}", key=f"policies.{policy_name}.name"
             )
         built: list[tuple[str, Detector, DetectorConfig]] = []
-        for name in sorted(policy.detectors, key=_order):
+        for name in sorted(policy.detectors, key=detector_order):
             raw = policy.detectors[name]
             key = f"policies.{policy_name}.detectors.{name}"
             if not isinstance(raw, Mapping):
@@ -373,7 +387,26 @@ def _compile_policies(policies: Mapping[str, Policy], custom: Mapping[str, Detec
     return compiled
 
 
-def _compile_side(ref: _PolicyRef, where: str, policies: Mapping[str, Built], custom: Mapping[str, Detector]) -> Side:
+def _fingerprint(name: str, detector: Detector, options: DetectorConfig) -> bytes:
+    """Stands for a detector and its options in cache keys: equal options of the same detector, equal keys."""
+    kind = type(detector)
+    identity = f"{name}\0{kind.__module__}.{kind.__qualname__}\0{id(detector)}\0{options.model_dump_json()}"
+    return blake2b(identity.encode(), digest_size=16).digest()
+
+
+def _cacheable(detector: Detector, mode: str, cache: CacheSettings) -> bool:
+    if not cache.enabled or getattr(detector, "cacheable", True) is False:
+        return False
+    return cache.scope == "all" or mode != "inline"
+
+
+def _compile_side(
+    ref: _PolicyRef,
+    where: str,
+    policies: Mapping[str, Built],
+    custom: Mapping[str, Detector],
+    cache: CacheSettings | None = None,
+) -> Side:
     built = policies.get(ref.policy_name)
     if built is None:
         raise ConfigError(f"no policy named {ref.policy_name!r} in `policies`", key=f"{where}.policy_name")
@@ -385,7 +418,7 @@ def _compile_side(ref: _PolicyRef, where: str, policies: Mapping[str, Built], cu
             if getattr(ref.additional_config, name) and name not in present
         ]
         if extra:
-            built = tuple(sorted((*built, *extra), key=lambda item: _order(item[0])))
+            built = tuple(sorted((*built, *extra), key=lambda item: detector_order(item[0])))
     else:
         for name, _, _ in built:
             if name in OUTPUT_ONLY:
@@ -395,7 +428,7 @@ def _compile_side(ref: _PolicyRef, where: str, policies: Mapping[str, Built], cu
                 )
     known = set(BUILTIN_DETECTORS) | set(PLANNED_DETECTORS) | set(custom) | set(OUTPUT_ONLY)
     for index, name in enumerate(ref.block):
-        if name not in known:
+        if name not in known and name not in plugin_detectors():
             raise ConfigError(f"unknown detector {name!r}", key=f"{where}.block.{index}")
     entries = tuple(
         DetectorEntry(
@@ -404,9 +437,11 @@ def _compile_side(ref: _PolicyRef, where: str, policies: Mapping[str, Built], cu
             options=options,
             blocks=name in ref.block,
             block_message=options.block_message or _default_message(detector, name),
-            mode=_mode(detector),
+            mode=(mode := _mode(detector)),
             report=detector.report if isinstance(detector, Reporter) else partial(default_report, name),
             needs_context=getattr(detector, "needs_context", False) is True,
+            fingerprint=_fingerprint(name, detector, options),
+            cacheable=cache is not None and _cacheable(detector, mode, cache),
         )
         for name, detector, options in built
     )
@@ -424,7 +459,8 @@ def _mode(detector: Detector) -> Literal["inline", "thread", "async"]:
     return "inline" if getattr(detector, "inline", False) is True else "thread"
 
 
-def _order(name: str) -> tuple[int, str]:
+def detector_order(name: str) -> tuple[int, str]:
+    """Where a detector runs and reports: built-ins in ``DETECTOR_ORDER``, then the others by name."""
     try:
         return DETECTOR_ORDER.index(name), ""
     except ValueError:
@@ -439,6 +475,9 @@ def _build_detector(
         return custom[name], options
     model = BUILTIN_DETECTORS.get(name)
     if model is None:
+        plugin = plugin_detectors().get(name)
+        if plugin is not None:
+            return _build_plugin(plugin, raw, key)
         if name in PLANNED_DETECTORS or name in OUTPUT_ONLY:
             raise ConfigError(
                 f"detector {name!r} is not available in this version; set enabled: false or remove it",
@@ -450,6 +489,45 @@ def _build_detector(
         detector = options.build()
     except ValueError as exc:
         raise ConfigError(str(exc), key=key) from None
+    return detector, options
+
+
+#: The entry-point group third-party packages register detectors under (README: "Publishing a detector").
+PLUGIN_GROUP = "enkrypt_middleware.detectors"
+
+
+def plugin_detectors() -> dict[str, EntryPoint]:
+    """Detector name -> entry point, of every installed distribution. Read at each compile, never imported."""
+    return {point.name: point for point in entry_points(group=PLUGIN_GROUP)}
+
+
+def _build_plugin(point: EntryPoint, raw: Mapping[str, Any], key: str) -> tuple[Detector, DetectorConfig]:
+    """Load a third-party detector: a ``DetectorConfig`` subclass (its options validated, then ``build()``),
+    or a factory called with the options that are not common ones, as keyword arguments."""
+    try:
+        target = point.load()
+    except Exception as exc:
+        raise ConfigError(
+            f"detector plugin {point.value!r} failed to import: {type(exc).__name__}: {exc}", key=key
+        ) from None
+    if isinstance(target, type) and issubclass(target, DetectorConfig):
+        fields = {**raw, "name": point.name} if "name" in target.model_fields else dict(raw)
+        options = _validate(target, fields, key)
+        make: Callable[[], Any] = options.build
+    elif callable(target):
+        common = set(DetectorConfig.model_fields)
+        options = _validate(DetectorConfig, {k: v for k, v in raw.items() if k in common}, key)
+        make = partial(target, **{k: v for k, v in raw.items() if k not in common})
+    else:
+        raise ConfigError(f"detector plugin {point.value!r} is neither a DetectorConfig nor callable", key=key)
+    try:
+        detector = make()
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"detector plugin {point.name!r} rejected its options: {exc}", key=key) from None
+    if not isinstance(detector, Detector):
+        raise ConfigError(
+            f"detector plugin {point.value!r} made {detector!r}, which has no `name` and `detect`", key=key
+        )
     return detector, options
 
 
@@ -471,17 +549,23 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
         input_side = output_side = None
         if deployment.input_guardrails_policy and deployment.input_guardrails_policy.enabled:
             in_ref = deployment.input_guardrails_policy
-            side = _compile_side(in_ref, f"{where}.input_guardrails_policy", policies, custom)
+            side = _compile_side(in_ref, f"{where}.input_guardrails_policy", policies, custom, config.cache)
             redaction = in_ref.additional_config.pii_redaction
             if redaction and not any(entry.name == "pii" for entry in side.detectors):
                 raise ConfigError(
                     "pii_redaction needs the `pii` detector enabled in the input policy",
                     key=f"{where}.input_guardrails_policy.additional_config.pii_redaction",
                 )
+            if redaction and deployment.input_mode == "speculative":
+                raise ConfigError(
+                    "speculative mode calls the app before the input side has run, so pii_redaction cannot rewrite "
+                    "the prompt first: use input_mode sequential, or turn pii_redaction off",
+                    key=f"{where}.input_mode",
+                )
             input_side = Side(side.policy_name, side.detectors, pii_redaction=redaction)
         if deployment.output_guardrails_policy and deployment.output_guardrails_policy.enabled:
             out_ref = deployment.output_guardrails_policy
-            side = _compile_side(out_ref, f"{where}.output_guardrails_policy", policies, custom)
+            side = _compile_side(out_ref, f"{where}.output_guardrails_policy", policies, custom, config.cache)
             output_side = Side(side.policy_name, side.detectors, checks=out_ref.additional_config)
         stream_mode = deployment.stream_mode or ("guard" if output_side is not None and output_side.blocks else "audit")
         whole_answer = output_side is not None and any(
@@ -502,6 +586,7 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
             output_blocking=None
             if output_side is None
             else Side(output_side.policy_name, tuple(e for e in output_side.detectors if e.blocks)),
+            input_mode=deployment.input_mode,
         )
     if config.default_deployment is not None and config.default_deployment not in compiled:
         raise ConfigError(f"no deployment named {config.default_deployment!r}", key="default_deployment")

@@ -79,6 +79,8 @@ class Outcome:
     entry: DetectorEntry
     located: list[Located]
     error: str | None = None
+    cached: int = 0
+    """How many of the texts' findings came from the detection cache."""
 
 
 @dataclass(slots=True)
@@ -432,6 +434,8 @@ def evaluate(
         "errors": errors,
         "latency_ms": round(latency_ms, 3),
     }
+    if side.cacheable:
+        detections["cache_hits"] = sum(outcome.cached for outcome in outcomes)
     return Verdict(detections, blocked, blocked_choices)
 
 

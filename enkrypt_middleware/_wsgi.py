@@ -19,7 +19,7 @@ from . import _engine as engine
 from ._adapter import ConfigSource, GuardedApp, audit, stream_guard
 from ._config import Guardrails
 from ._exceptions import InvalidRequestError, PayloadTooLargeError, RequestError
-from ._runner import run_side_sync
+from ._runner import CacheUse, run_side_sync
 from ._stream_guard import Steps
 from .detectors.base import Detector
 
@@ -124,17 +124,19 @@ class EnkryptWSGIMiddleware(GuardedApp):
         guardrails = self.guardrails
         headers = _headers(environ)
         deployment = engine.authorize(guardrails, headers)
-        if engine.wants_refresh(guardrails, deployment, headers):
+        fresh = engine.wants_refresh(guardrails, deployment, headers)
+        if fresh:
             guardrails = self._refresh()
             deployment = engine.authorize(guardrails, headers)
         limit = guardrails.config.max_body_size
         engine.check_media(headers, limit)
         raw = read_body(environ, limit)
         plan = engine.plan_request(guardrails, deployment, headers, raw, legacy=legacy)
+        cache = self.cache_use(deployment, fresh)
         outcomes: list[engine.Outcome] = []
         latency = 0.0
         if deployment.input is not None:
-            outcomes, latency = run_side_sync(deployment.input, plan.texts, plan.input_context)
+            outcomes, latency = run_side_sync(deployment.input, plan.texts, plan.input_context, cache=cache)
         admission = engine.admit(plan, outcomes, latency)
         if admission.block is not None:
             audit(plan, headers, admission.verdict, None)
@@ -148,7 +150,7 @@ class EnkryptWSGIMiddleware(GuardedApp):
         app_environ.pop("HTTP_ACCEPT_ENCODING", None)  # an encoded answer could not be guarded
         if deployment.api_keys:
             app_environ.pop("HTTP_APIKEY", None)
-        response = _Response(plan, admission, headers, start_response)
+        response = _Response(plan, admission, headers, start_response, cache)
         app_iter = self.app(app_environ, response.start_response)
         return response.attach(app_iter)
 
@@ -166,6 +168,7 @@ class _Response:
         "admission",
         "app_closed",
         "app_iter",
+        "cache",
         "called",
         "closed",
         "forwarded",
@@ -184,8 +187,10 @@ class _Response:
         admission: engine.Admission,
         headers: dict[bytes, bytes],
         start_response: StartResponse,
+        cache: CacheUse | None,
     ) -> None:
         self.plan = plan
+        self.cache = cache
         self.admission = admission
         self.request_headers = headers
         self.start = start_response
@@ -313,7 +318,7 @@ class _Response:
         latency = 0.0
         output = plan.deployment.output
         if output is not None:
-            outcomes, latency = run_side_sync(output, job.texts, plan.output_context)
+            outcomes, latency = run_side_sync(output, job.texts, plan.output_context, cache=self.cache)
         code, body, verdict = engine.finish_response(job, outcomes, latency)
         audit(plan, self.request_headers, admission.verdict, verdict.detections if verdict else None)
         kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
