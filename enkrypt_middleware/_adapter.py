@@ -87,7 +87,7 @@ class GuardedApp:
         """Load the configuration file again; a broken file keeps the running configuration."""
         current = self.guardrails
         try:
-            fresh = load_config(current.source or "", detectors=current.custom_detectors)
+            fresh = load_config(current.source or "", detectors=current.custom_detectors, previous=current)
         except ConfigError as exc:
             logger.warning("configuration refresh failed, keeping the previous one: %s", exc)
             return current
@@ -112,7 +112,7 @@ def _closers(guardrails: Guardrails) -> list[Closable]:
     for deployment in guardrails.deployments.values():
         for side in (deployment.input, deployment.output):
             for entry in side.detectors if side is not None else ():
-                for owner in (entry.detector, entry.group):
+                for owner in (entry.detector, getattr(entry.group, "client", None)):
                     if owner is not None and isinstance(owner, Closable):
                         seen.setdefault(id(owner), owner)
     return list(seen.values())

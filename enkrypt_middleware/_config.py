@@ -59,6 +59,17 @@ class Policy(BaseModel):
         description="Detector name -> options (`enabled`, detector options, and ours: `threshold`, "
         "`block_message`, `timeout_ms`, `on_error`).",
     )
+    backend: Literal["local", "enkrypt"] = Field(
+        default="local",
+        description="local: run the detectors here; enkrypt: evaluate them with the Enkrypt guardrails API "
+        "(connection in `enkrypt`), one call per side and request.",
+    )
+    enkrypt_policy: str | None = Field(
+        default=None, description="With backend enkrypt: the name of a policy saved at Enkrypt to run instead."
+    )
+    enkrypt_guardrail: str | None = Field(
+        default=None, description="With backend enkrypt: the name of a guardrail saved at Enkrypt to run instead."
+    )
 
 
 class InputAdditionalConfig(BaseModel):
@@ -67,6 +78,11 @@ class InputAdditionalConfig(BaseModel):
     pii_redaction: bool = Field(
         default=False,
         description="Replace PII in scanned messages by placeholders before the app sees them; restore after.",
+    )
+    pii_redaction_backend: Literal["local", "enkrypt"] = Field(
+        default="local",
+        description="Who finds the PII to redact: the local `pii` detector, or Enkrypt's /guardrails/pii "
+        "(falling back to the local patterns when a call fails).",
     )
 
 
@@ -185,6 +201,12 @@ class Config(BaseModel):
     cache: CacheSettings = Field(
         default_factory=CacheSettings, description="The detection cache (results per detector and text)."
     )
+    enkrypt: Mapping[str, Any] | None = Field(
+        default=None,
+        description="Connection to the Enkrypt guardrails API for policies with backend enkrypt: `base_url`, "
+        "`api_key` or `api_key_env`, `timeout_ms`, `retries`, `backoff_ms`, `breaker_failures`, "
+        "`breaker_cooldown_s`, `budget_ms`, `on_error`.",
+    )
 
     @field_validator("path_suffixes", "paths")
     @classmethod
@@ -286,6 +308,8 @@ class Guardrails:
     source: Path | None = None
     custom_detectors: tuple[Detector, ...] = ()
     refresh_keys: tuple[bytes, ...] = ()
+    enkrypt_client: Any = None
+    """The ``EnkryptClient`` remote policies share (one connection pool), if any policy is remote."""
 
     def check_report(self) -> str:
         """Human-readable summary of what each deployment runs and blocks (``enkrypt-middleware check``)."""
@@ -363,7 +387,73 @@ class _Enabled(BaseModel):
     enabled: bool = True
 
 
-Built = tuple[tuple[str, Detector, DetectorConfig], ...]
+Local = tuple[tuple[str, Detector, DetectorConfig], ...]
+
+
+@dataclass(frozen=True)
+class _RemotePolicy:
+    """A policy the Enkrypt API evaluates: what to send, our options per detector, a saved policy's name."""
+
+    payload: dict[str, dict[str, Any]]
+    options: dict[str, DetectorConfig]
+    saved: tuple[Literal["policy", "guardrail"], str] | None
+    raw: Mapping[str, Mapping[str, Any]]
+
+
+class _RemoteOptions(DetectorConfig):
+    """A remote detector's options: ours, validated here, and Enkrypt's, passed through."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+Built = Local | _RemotePolicy
+
+
+class _Enkrypt:
+    """The Enkrypt API client of one compile: made on first use, from `enkrypt` (or its defaults and the
+    environment), and taken over from the previous configuration when its settings did not change."""
+
+    def __init__(self, raw: Mapping[str, Any] | None, previous: Any) -> None:
+        self.raw = raw
+        self.previous = previous
+        self.made: Any = None
+
+    def client(self) -> Any:
+        if self.made is None:
+            from .remote.enkrypt import EnkryptClient, EnkryptSettings
+
+            settings = _validate(EnkryptSettings, dict(self.raw or {}), "enkrypt")
+            previous = self.previous
+            self.made = previous if previous is not None and previous.settings == settings else EnkryptClient(settings)
+        return self.made
+
+
+def _remote_policy(policy_name: str, policy: Policy) -> _RemotePolicy:
+    from .remote.policy import LOCAL_OPTIONS, REMOTE_DETECTORS
+
+    where = f"policies.{policy_name}"
+    saved: tuple[Literal["policy", "guardrail"], str] | None = None
+    if policy.enkrypt_policy is not None and policy.enkrypt_guardrail is not None:
+        raise ConfigError("set enkrypt_policy or enkrypt_guardrail, not both", key=f"{where}.enkrypt_guardrail")
+    if policy.enkrypt_policy is not None:
+        saved = ("policy", policy.enkrypt_policy)
+    elif policy.enkrypt_guardrail is not None:
+        saved = ("guardrail", policy.enkrypt_guardrail)
+    payload: dict[str, dict[str, Any]] = {}
+    options: dict[str, DetectorConfig] = {}
+    for name in sorted(policy.detectors, key=detector_order):
+        raw = policy.detectors[name]
+        key = f"{where}.detectors.{name}"
+        if name not in REMOTE_DETECTORS:
+            raise ConfigError(f"Enkrypt's detect API has no detector {name!r}; run it in a local policy", key=key)
+        if not isinstance(raw, Mapping):
+            raise ConfigError("detector options must be an object", key=key)
+        validated = _validate(_RemoteOptions, raw, key)
+        if not validated.enabled:
+            continue
+        options[name] = DetectorConfig(**{field: getattr(validated, field) for field in LOCAL_OPTIONS})
+        payload[name] = {**{k: v for k, v in raw.items() if k not in LOCAL_OPTIONS}, "enabled": True}
+    return _RemotePolicy(payload, options, saved, policy.detectors)
 
 
 def _compile_policies(policies: Mapping[str, Policy], custom: Mapping[str, Detector]) -> dict[str, Built]:
@@ -374,6 +464,11 @@ def _compile_policies(policies: Mapping[str, Policy], custom: Mapping[str, Detec
             raise ConfigError(
                 f"{policy.name!r} differs from the key {policy_name!r}", key=f"policies.{policy_name}.name"
             )
+        if policy.backend == "enkrypt":
+            compiled[policy_name] = _remote_policy(policy_name, policy)
+            continue
+        if policy.enkrypt_policy is not None or policy.enkrypt_guardrail is not None:
+            raise ConfigError("a saved Enkrypt policy needs backend = enkrypt", key=f"policies.{policy_name}.backend")
         built: list[tuple[str, Detector, DetectorConfig]] = []
         for name in sorted(policy.detectors, key=detector_order):
             raw = policy.detectors[name]
@@ -400,16 +495,51 @@ def _cacheable(detector: Detector, mode: str, cache: CacheSettings) -> bool:
     return cache.scope == "all" or mode != "inline"
 
 
+def _remote_side(
+    ref: _PolicyRef, where: str, remote: _RemotePolicy, enkrypt: _Enkrypt, cache: CacheSettings | None
+) -> tuple[DetectorEntry, ...]:
+    """The entries of a side whose policy Enkrypt evaluates: one group, plus Enkrypt's PII redaction."""
+    from .remote.policy import EnkryptGroup, EnkryptPIIGroup
+
+    client = enkrypt.client()
+    cacheable = cache is not None and cache.enabled
+    payload = remote.payload
+    entries: tuple[DetectorEntry, ...] = ()
+    redaction = isinstance(ref, InputPolicyRef) and ref.additional_config.pii_redaction
+    if redaction and "pii" in payload:  # redaction needs positions, which only /guardrails/pii answers
+        local, options = _build_detector("pii", remote.raw["pii"], f"{where}.pii", {})
+        pii = EnkryptPIIGroup(client, local, options, blocks="pii" in ref.block)  # type: ignore[arg-type]
+        entries = pii.entries(cacheable)
+        payload = {name: value for name, value in payload.items() if name != "pii"}
+    if payload or remote.saved is not None:
+        group = EnkryptGroup(
+            client,
+            side="output" if isinstance(ref, OutputPolicyRef) else "input",
+            payload=payload,
+            options=remote.options,
+            saved=remote.saved,
+            block=ref.block,
+            default_message="Blocked by {name}",
+        )
+        entries += group.entries(cacheable)
+    return entries
+
+
 def _compile_side(
     ref: _PolicyRef,
     where: str,
     policies: Mapping[str, Built],
     custom: Mapping[str, Detector],
     cache: CacheSettings | None = None,
+    enkrypt: _Enkrypt | None = None,
 ) -> Side:
     built = policies.get(ref.policy_name)
     if built is None:
         raise ConfigError(f"no policy named {ref.policy_name!r} in `policies`", key=f"{where}.policy_name")
+    remote: tuple[DetectorEntry, ...] = ()
+    if isinstance(built, _RemotePolicy):
+        remote = _remote_side(ref, where, built, enkrypt or _Enkrypt(None, None), cache)
+        built = ()
     if isinstance(ref, OutputPolicyRef):
         present = {name for name, _, _ in built}
         extra = [
@@ -445,6 +575,8 @@ def _compile_side(
         )
         for name, detector, options in built
     )
+    if remote:
+        entries = tuple(sorted((*remote, *entries), key=lambda entry: detector_order(entry.name)))
     return Side(policy_name=ref.policy_name, detectors=entries)
 
 
@@ -531,8 +663,35 @@ def _build_plugin(point: EntryPoint, raw: Mapping[str, Any], key: str) -> tuple[
     return detector, options
 
 
-def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source: Path | None = None) -> Guardrails:
-    """Build every detector once and precompute what a request needs."""
+def _enkrypt_redaction(
+    entries: tuple[DetectorEntry, ...], enkrypt: _Enkrypt, cache: CacheSettings
+) -> tuple[DetectorEntry, ...]:
+    """A local policy's ``pii`` entry answered by Enkrypt's /guardrails/pii (the local one stays as fallback)."""
+    from .detectors.pii import PIIDetector
+    from .remote.policy import EnkryptPIIGroup
+
+    replaced: list[DetectorEntry] = []
+    for entry in entries:
+        if entry.name == "pii" and entry.group is None and isinstance(entry.detector, PIIDetector):
+            group = EnkryptPIIGroup(enkrypt.client(), entry.detector, entry.options, blocks=entry.blocks)
+            replaced.extend(group.entries(cache.enabled))
+        else:
+            replaced.append(entry)
+    return tuple(replaced)
+
+
+def compile_config(
+    config: Config,
+    *,
+    detectors: Iterable[Detector] = (),
+    source: Path | None = None,
+    previous: Guardrails | None = None,
+) -> Guardrails:
+    """Build every detector once and precompute what a request needs.
+
+    ``previous`` is the configuration this one replaces (a refresh): its Enkrypt client, connection pool and
+    circuit breaker are kept when the ``enkrypt`` settings did not change.
+    """
     custom: dict[str, Detector] = {}
     for detector in detectors:
         if not isinstance(detector, Detector):
@@ -541,6 +700,7 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
             raise ConfigError(f"custom detector name {detector.name!r} shadows a built-in", key="detectors")
         custom[detector.name] = detector
     policies = _compile_policies(config.policies, custom)
+    enkrypt = _Enkrypt(config.enkrypt, previous.enkrypt_client if previous is not None else None)
     compiled: dict[str, CompiledDeployment] = {}
     for name, deployment in config.deployments.items():
         where = f"deployments.{name}"
@@ -549,7 +709,7 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
         input_side = output_side = None
         if deployment.input_guardrails_policy and deployment.input_guardrails_policy.enabled:
             in_ref = deployment.input_guardrails_policy
-            side = _compile_side(in_ref, f"{where}.input_guardrails_policy", policies, custom, config.cache)
+            side = _compile_side(in_ref, f"{where}.input_guardrails_policy", policies, custom, config.cache, enkrypt)
             redaction = in_ref.additional_config.pii_redaction
             if redaction and not any(entry.name == "pii" for entry in side.detectors):
                 raise ConfigError(
@@ -562,10 +722,13 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
                     "the prompt first: use input_mode sequential, or turn pii_redaction off",
                     key=f"{where}.input_mode",
                 )
-            input_side = Side(side.policy_name, side.detectors, pii_redaction=redaction)
+            entries = side.detectors
+            if redaction and in_ref.additional_config.pii_redaction_backend == "enkrypt":
+                entries = _enkrypt_redaction(entries, enkrypt, config.cache)
+            input_side = Side(side.policy_name, entries, pii_redaction=redaction)
         if deployment.output_guardrails_policy and deployment.output_guardrails_policy.enabled:
             out_ref = deployment.output_guardrails_policy
-            side = _compile_side(out_ref, f"{where}.output_guardrails_policy", policies, custom, config.cache)
+            side = _compile_side(out_ref, f"{where}.output_guardrails_policy", policies, custom, config.cache, enkrypt)
             output_side = Side(side.policy_name, side.detectors, checks=out_ref.additional_config)
         stream_mode = deployment.stream_mode or ("guard" if output_side is not None and output_side.blocks else "audit")
         whole_answer = output_side is not None and any(
@@ -597,6 +760,7 @@ def compile_config(config: Config, *, detectors: Iterable[Detector] = (), source
         source=source,
         custom_detectors=tuple(custom.values()),
         refresh_keys=tuple(key.get_secret_value().encode() for key in config.refresh_api_keys),
+        enkrypt_client=enkrypt.made,
     )
 
 
@@ -604,12 +768,14 @@ def load_config(
     source: str | os.PathLike[str] | Mapping[str, Any] | Config | Guardrails,
     *,
     detectors: Iterable[Detector] = (),
+    previous: Guardrails | None = None,
 ) -> Guardrails:
     """Load and compile a configuration.
 
     ``source`` is a path to a ``.json``, ``.toml`` or ``.yaml`` file, a dict in the same shape, a
     :class:`Config`, or an already compiled :class:`Guardrails` (returned as is unless ``detectors``
     adds custom detectors). ``detectors`` are custom detector objects that policies can name.
+    ``previous`` is the configuration a refresh replaces (its Enkrypt client is kept if unchanged).
     Raises :class:`ConfigError` naming the bad key.
     """
     path: Path | None = None
@@ -630,4 +796,4 @@ def load_config(
         config = _validate(Config, source)
     else:
         raise ConfigError(f"unsupported configuration source {type(source).__name__}", key="config")
-    return compile_config(config, detectors=detectors, source=path)
+    return compile_config(config, detectors=detectors, source=path, previous=previous)
