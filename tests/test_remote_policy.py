@@ -12,13 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.responses import Response, StreamingResponse
 
 from enkrypt_middleware import ConfigError, EnkryptMiddleware, EnkryptWSGIMiddleware, load_config
 
 from .conftest import assert_detections_shape
 from .enkrypt_api import INJECTION, EnkryptAPI, Reply, refused_url
-from .hosts import make_host
+from .hosts import make_host, sse_chunks
 from .server import serve
+from .streams import content_of, parse_events
 from .wsgi_hosts import PlainHost
 
 KEY = "ek-middleware-5c1d9e"
@@ -369,3 +371,22 @@ def test_one_client_is_shared_and_kept_across_a_refresh_with_the_same_settings(a
     assert load_config(config, previous=first).enkrypt_client is first.enkrypt_client
     changed = remote_config(api, enkrypt={"timeout_ms": 999})
     assert load_config(changed, previous=first).enkrypt_client is not first.enkrypt_client
+
+
+async def test_guard_mode_streaming_holds_text_until_enkrypt_cleared_it(api: EnkryptAPI) -> None:
+    def answer(body: dict[str, Any]) -> Response:
+        return StreamingResponse(
+            sse_chunks(["Fine so far, ", "you idiot, ", "and more"]), media_type="text/event-stream"
+        )
+
+    app = EnkryptMiddleware(make_host(answer)[0], config=remote_config(api, output=True, stream_window=8))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.post(CHAT, json={**chat("hi"), "stream": True})
+    events = parse_events(response.text)
+    assert "idiot" not in content_of(events)
+    finishes = [c["finish_reason"] for e in events if isinstance(e, dict) for c in e.get("choices", [])]
+    assert "content_filter" in finishes
+    detections = next(e for e in events if isinstance(e, dict) and "enkrypt_policy_detections" in e)
+    output = detections["enkrypt_policy_detections"]["output_guardrails"]
+    assert output["blocked_by"] == ["toxicity"]
+    assert all(r.headers["x-enkrypt-source-event"] == "post-llm" for r in api.requests)
