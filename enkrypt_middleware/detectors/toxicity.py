@@ -2,10 +2,13 @@
 
 How a text is read: it is tokenised (``_profanity.tokenize``: Unicode tricks undone, lower case, symbols
 as separators), the profanity word list (``_profanity``, with its leetspeak variants) is matched on the
-tokens, and the model (``models/toxicity.json.gz``, trained by ``training/train_toxicity.py``) scores
-windows of 64 tokens (a tweet-sized piece, as in training; the highest window counts, so a long text is
-neither diluted nor pushed up by its length). The model's features are word unigrams and bigrams plus the word list's
-matches (their severity, categories and canonical forms). Its two heads:
+tokens, and the model (``models/toxicity.json.gz``, ``_toxicity_model``, trained by
+``training/train_toxicity.py``) scores windows of 64 tokens (a tweet-sized piece, as in training; the
+highest window counts, so a long text is neither diluted nor pushed up by its length). The model's features
+are the window's distinct words plus the word list's matches (their severity, categories and canonical
+forms); each word's weight also carries prior knowledge distilled from GloVe vectors, the VADER lexicon and
+a profanity classifier trained on ~200k comments (``training/toxicity_priors.py``), so that words rare or
+absent in the training tweets still count. Its two heads:
 
 ``offensive``
     trained on TweetEval *offensive* (OffensEval 2019: insults, threats, profanity, targeted or not).
@@ -15,9 +18,9 @@ matches (their severity, categories and canonical forms). Its two heads:
 Both also learnt ordinary prompts (the injection sets' benign rows and ``training/toxicity_extra.py``) as
 negatives, so that an assistant's traffic ("How do I kill a Python process?") does not look offensive.
 
-Both heads are calibrated so that 0.5 is the operating point chosen on validation (the training script
-shifts each bias by the logit of the threshold that maximises macro-F1 on that head's validation split;
-the raw thresholds are in the model's ``meta``). The six scores:
+Both heads are calibrated so that 0.5 is the operating point chosen by cross-validation on the training
+split (the training script shifts each bias by the logit of the threshold that maximises out-of-fold
+macro-F1; the raw thresholds are in the model's ``meta``). The six scores:
 
 ``toxicity``
     the ``offensive`` head, or any of ``obscene``, ``insult``, ``threat``, ``severe_toxicity`` when higher
@@ -58,11 +61,12 @@ What it cannot catch: sarcasm and toxicity carried by context rather than words;
 that HatEval does not cover and that uses no slur or dehumanising pattern (the ``hate`` head mostly
 knows immigrants and women); insults and threats phrased outside the patterns (no second person, a
 paraphrased threat, "it would be a shame if something happened to you"); languages other than English;
-misspellings that are not leetspeak. The ``offensive`` head is a bag of words: on TweetEval offensive
-validation the ``toxicity`` label reaches macro-F1 0.72 (``python -m eval``; the issue's target is 0.78),
-short of transformer models, and it fires on political vocabulary that its noisy training labels
-associate with offence. ``identity_hate`` fires on a third of HatEval's non-hateful tweets, which are
-often abusive towards women without being hate speech.
+misspellings that are not leetspeak. The ``offensive`` head is a linear bag of words: on TweetEval
+offensive validation the ``toxicity`` label reaches macro-F1 0.75 (``python -m eval``; 0.74 in
+cross-validation on the training split; the issue's target is 0.78), short of transformer models, and it
+fires on political vocabulary that its noisy training labels associate with offence. ``identity_hate``
+fires on a quarter of HatEval's non-hateful tweets, which are often abusive towards women without being
+hate speech.
 """
 
 from __future__ import annotations
@@ -71,15 +75,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from operator import add
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from . import _toxicity_rules as rules
 from ._common import DetectorConfig
-from ._linear import FEATURE_SETS, LinearModel, sigmoid
+from ._linear import sigmoid
 from ._profanity import Term, WordList, tokenize, word_list
+from ._toxicity_model import ToxicityModel
 from .base import Finding, Located, Report
 
 __all__ = ["LABELS", "ToxicityConfig", "ToxicityDetector", "analyze", "features"]
@@ -87,7 +91,6 @@ __all__ = ["LABELS", "ToxicityConfig", "ToxicityDetector", "analyze", "features"
 MODEL_NAME = "toxicity"
 #: The model file's ``features``: this module's ``features`` over ``_profanity.tokenize`` tokens.
 FEATURE_SET = "toxicity"
-FEATURE_SETS.setdefault(FEATURE_SET, lambda text, lexicon: tokenize(text))
 DEFAULT_THRESHOLD = 0.5
 Label = Literal["toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_hate"]
 LABELS: tuple[Label, ...] = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_hate")
@@ -130,8 +133,8 @@ def term_features(term: Term) -> list[str]:
 
 
 def features(tokens: Sequence[str], terms: Sequence[Term]) -> list[str]:
-    """The model's features of one window: unigrams, bigrams and the word-list matches in it."""
-    out = [*tokens, *map(add, tokens, map(" ".__add__, tokens[1:]))]
+    """The model's features of one window: its words and the word-list matches in it."""
+    out = list(tokens)
     for term in terms:
         out += term_features(term)
     return out
@@ -142,42 +145,36 @@ def features(tokens: Sequence[str], terms: Sequence[Term]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Resources:
-    model: LinearModel
+    model: ToxicityModel
     words: WordList
-    #: The model's weights split by kind, for set intersections: unigrams, bigrams (as token pairs) and
-    #: word-list features ("#...").
-    unigrams: dict[str, tuple[float, ...]]
-    bigrams: dict[tuple[str, str], tuple[float, ...]]
+    #: Each word's weights as one complex number, ``offensive + 1j * hate``: a window's two sums are then one
+    #: ``sum(map(...))`` over its words, in C, with one dict lookup per word.
+    word_weights: dict[str, complex]
+    #: Word-list features ("#...") and their weights.
     lexical: dict[str, tuple[float, ...]]
-    unigram_keys: frozenset[str]
-    bigram_keys: frozenset[tuple[str, str]]
+    word_keys: frozenset[str]
     lexical_keys: frozenset[str]
 
 
-def make_resources(model: LinearModel) -> _Resources:
+def make_resources(model: ToxicityModel) -> _Resources:
     """What scoring needs around ``model`` (the training script scores with a model not yet saved)."""
     if model.heads != ("offensive", "hate"):
-        raise ValueError(f"model {model.name}: expected heads offensive, hate; got {model.heads}")
-    words = word_list()
-    unigrams: dict[str, tuple[float, ...]] = {}
-    bigrams: dict[tuple[str, str], tuple[float, ...]] = {}
+        raise ValueError(f"toxicity model: expected heads offensive, hate; got {model.heads}")
+    words: dict[str, complex] = {}
     lexical: dict[str, tuple[float, ...]] = {}
     for feature, row in model.weights.items():
         if feature.startswith("#"):
             lexical[feature] = row
         elif " " in feature:
-            first, second = feature.split(" ")
-            bigrams[(first, second)] = row
+            raise ValueError(f"toxicity model: unexpected feature {feature!r}")
         else:
-            unigrams[feature] = row
-    return _Resources(
-        model, words, unigrams, bigrams, lexical, frozenset(unigrams), frozenset(bigrams), frozenset(lexical)
-    )
+            words[feature] = complex(row[0], row[1])
+    return _Resources(model, word_list(), words, lexical, frozenset(words), frozenset(lexical))
 
 
 @cache
 def _resources() -> _Resources:
-    return make_resources(LinearModel.load(MODEL_NAME))
+    return make_resources(ToxicityModel.load(MODEL_NAME))
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,22 +214,15 @@ def model_probabilities(analysis: Analysis, res: _Resources | None = None) -> tu
     instead of building every feature string.
     """
     res = res or _resources()
-    unigrams, bigrams, lexical = res.unigrams, res.bigrams, res.lexical
+    weight = res.word_weights.__getitem__
+    lexical = res.lexical
     bias0, bias1 = res.model.bias
     tokens = analysis.tokens
     hits = analysis.hits
     best0 = best1 = -math.inf
     for start in range(0, max(len(tokens), 1), WINDOW):
-        window = tokens[start : start + WINDOW]
-        total0, total1 = bias0, bias1
-        for feature in res.unigram_keys.intersection(window):
-            row = unigrams[feature]
-            total0 += row[0]
-            total1 += row[1]
-        for pair in res.bigram_keys.intersection(zip(window, window[1:], strict=False)):
-            row = bigrams[pair]
-            total0 += row[0]
-            total1 += row[1]
+        total = sum(map(weight, res.word_keys.intersection(tokens[start : start + WINDOW])), 0j)
+        total0, total1 = bias0 + total.real, bias1 + total.imag
         if hits:
             found = {f for index, term in hits if start <= index < start + WINDOW for f in term_features(term)}
             for feature in res.lexical_keys.intersection(found):

@@ -151,7 +151,28 @@ def test_weights_load_from_the_installed_package(tmp_path: Path) -> None:
     assert Path(path).is_file()
     assert "insult" in labels
     data = json.loads(gzip.decompress(Path(path).read_bytes()))
+    assert data["format"] == 2
     assert data["heads"] == ["offensive", "hate"]
     assert data["features"] == "toxicity"
     assert set(data["meta"]["raw_thresholds"]) == {"offensive", "hate"}
     assert Path(path).stat().st_size < 1_000_000
+
+
+def test_prior_notices_ship_beside_the_model() -> None:
+    from importlib import resources
+
+    notice = resources.files("enkrypt_middleware.detectors").joinpath("models").joinpath("toxicity_NOTICE.txt")
+    text = notice.read_text(encoding="utf-8")
+    for name in ("GloVe", "alt-profanity-check", "VADER", "Permission is hereby granted"):
+        assert name in text
+
+
+def test_model_round_trips_through_its_file_format() -> None:
+    from enkrypt_middleware.detectors._toxicity_model import ToxicityModel
+
+    model = ToxicityModel(("offensive", "hate"), (-1.0, -2.0), {"idiot": (1.5, 0.25), "#severe": (2.0, -0.5)}, {})
+    again = ToxicityModel.from_dict(json.loads(gzip.decompress(model.dumps())))
+    assert again == model
+    assert model.dumps() == again.dumps()  # reproducible bytes
+    with pytest.raises(ValueError):
+        ToxicityModel.from_dict({**model.to_dict(), "format": 1})
