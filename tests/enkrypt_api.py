@@ -14,7 +14,8 @@ import re
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .server import free_port
+from .server import free_port, serve
 
 Shape = Literal["current", "legacy", "nested"]
 Verdict = tuple[bool, dict[str, Any], dict[str, Any]]  # (fired, summary entries, details body)
@@ -272,3 +273,12 @@ class EnkryptAPI:
         with self._lock:
             self._vault[key] = values
         return 200, {"text": text, "key": key}
+
+
+@contextmanager
+def running(api_key: str) -> Iterator[EnkryptAPI]:
+    """A stand-in served on loopback for the block's duration, its ``base_url`` set."""
+    api = EnkryptAPI(api_key)
+    with serve(api.app) as url:
+        api.base_url = url
+        yield api

@@ -35,8 +35,7 @@ from enkrypt_middleware.remote import (
     retry_after_s,
 )
 
-from .enkrypt_api import INJECTION, EnkryptAPI, Reply, Shape, refused_url
-from .server import serve
+from .enkrypt_api import INJECTION, EnkryptAPI, Reply, Shape, refused_url, running
 
 KEY = "ek-test-7f3a9c1e5b2d4f60"
 DETECTORS: dict[str, dict[str, Any]] = {
@@ -118,9 +117,7 @@ class Calls:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EnkryptAPI]:
-    api = EnkryptAPI(KEY)
-    with serve(api.app) as url:
-        api.base_url = url
+    with running(KEY) as api:
         yield api
 
 

@@ -17,9 +17,8 @@ from starlette.responses import Response, StreamingResponse
 from enkrypt_middleware import ConfigError, EnkryptMiddleware, EnkryptWSGIMiddleware, load_config
 
 from .conftest import assert_detections_shape
-from .enkrypt_api import INJECTION, EnkryptAPI, Reply, refused_url
+from .enkrypt_api import INJECTION, EnkryptAPI, Reply, refused_url, running
 from .hosts import make_host, sse_chunks
-from .server import serve
 from .streams import content_of, parse_events
 from .wsgi_hosts import PlainHost
 
@@ -31,9 +30,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EnkryptAPI]:
-    api = EnkryptAPI(KEY)
-    with serve(api.app) as url:
-        api.base_url = url
+    with running(KEY) as api:
         yield api
 
 

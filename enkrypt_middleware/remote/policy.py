@@ -25,8 +25,9 @@ from typing import Any, Literal
 
 import anyio
 
-from enkrypt_middleware._config import DetectorEntry
+from enkrypt_middleware._config import OUTPUT_ONLY, DetectorEntry
 from enkrypt_middleware._runner import GroupError
+from enkrypt_middleware.detectors import DETECTOR_ORDER
 from enkrypt_middleware.detectors._common import DetectorConfig
 from enkrypt_middleware.detectors.base import Finding, Located, Report, Span
 from enkrypt_middleware.detectors.pii import PIIDetector
@@ -38,21 +39,9 @@ from .enkrypt import EnkryptClient
 
 __all__ = ["REMOTE_DETECTORS", "EnkryptGroup", "EnkryptPIIGroup", "remote_report"]
 
-#: The detectors Enkrypt's detect endpoints evaluate (reference §2); the grounding checks have their own
-#: endpoints and run locally.
-REMOTE_DETECTORS = (
-    "keyword_detector",
-    "pii",
-    "injection_attack",
-    "toxicity",
-    "nsfw",
-    "bias",
-    "policy_violation",
-    "copyright_ip",
-    "system_prompt",
-    "sponge_attack",
-    "topic_detector",
-)
+#: The detectors Enkrypt's detect endpoints evaluate (reference §2): all but the grounding checks, which have
+#: their own endpoints and run locally.
+REMOTE_DETECTORS = tuple(name for name in DETECTOR_ORDER if name not in OUTPUT_ONLY)
 
 #: Our own options: kept here, never sent to Enkrypt.
 LOCAL_OPTIONS = frozenset(DetectorConfig.model_fields)
