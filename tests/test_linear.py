@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from enkrypt_middleware.detectors import _linear
 from enkrypt_middleware.detectors._linear import (
     FEATURE_SETS,
+    LazyLexicon,
     LinearModel,
+    ModelColumns,
     featurize,
+    lexicon,
     norm_lines,
     norm_words,
     sigmoid,
@@ -175,3 +179,62 @@ def test_train_linear_learns_and_exports() -> None:
     assert model.predict("cake")["attack"] < 0.5
     again = train_linear(texts, labels, ["attack", "other"], seed=1, max_features=10, min_df=1, C=10.0)
     assert again.to_dict() == model.to_dict()
+
+
+# --- the faster paths give what the plain ones gave (issue 5) -----------------------------------------------------
+
+
+def test_model_columns_hold_the_weights_of_linear_model() -> None:
+    columns = ModelColumns.load("injection")
+    model = LinearModel.load("injection")
+    assert columns is ModelColumns.load("injection")
+    assert (columns.heads, columns.bias, columns.feature_set) == (model.heads, model.bias, model.features)
+    assert columns.features == list(model.weights)
+    assert [list(column) for column in zip(*columns.columns, strict=True)] == [
+        list(row) for row in model.weights.values()
+    ]
+    assert lexicon(columns.features) == model.lexicon
+    with pytest.raises(FileNotFoundError):
+        ModelColumns.load("no-such-model")
+
+
+@pytest.mark.parametrize(
+    "features", [[], [""], ["", ""], ["a"], ["a b", "b", "c d"], ["x  y", " lead", "trail "], ["a", "", "b c"]]
+)
+def test_lexicon_is_every_word_of_every_feature(features: list[str]) -> None:
+    assert lexicon(features) == frozenset(word for feature in features for word in feature.split(" "))
+
+
+def test_lazy_lexicon_is_built_once_and_only_when_looked_up() -> None:
+    built: list[int] = []
+
+    def build() -> frozenset[str]:
+        built.append(1)
+        return LEXICON
+
+    lazy = LazyLexicon(build)
+    assert norm_words("plain words only", lazy) == ["plain", "words", "only"]
+    assert not built  # nothing needed the lexicon
+    assert norm_words("1gn0r3 4ll", lazy) == ["ignore", "all"]
+    assert "root" in lazy and len(lazy) == len(LEXICON) and set(lazy) == LEXICON
+    assert built == [1]
+
+
+@pytest.mark.parametrize(
+    "text", ["", " ", "\n\n", "123 456", "1 2 3 4 5", "a1 b2\nc3", "$$$ |||", "only letters here", "x\n1\ny", "é 2"]
+)
+def test_norm_words_and_lines_on_texts_without_letters_or_odd_tokens(text: str) -> None:
+    # one byte-level test now tells whether any token needs leetspeak undone; these are its edge cases
+    expected = [_norm_words_reference(line) for line in text.split("\n")]
+    assert norm_lines(text, LEXICON) == expected
+    assert norm_words(text.replace("\n", " "), LEXICON) == _norm_words_reference(text.replace("\n", " "))
+
+
+def _norm_words_reference(line: str) -> list[str]:
+    """``norm_words`` as written before the byte-level test: join the tokens and ask ``isalpha``."""
+    tokens = _linear._encode(line, _linear._TOKEN_TABLE).decode("ascii").split()
+    if not "".join(tokens).isalpha():
+        tokens = _linear._deleet_tokens(tokens, LEXICON, {})
+    if _linear._SPELLED in _linear._lengths(tokens):
+        tokens = _linear._join_spelled(tokens, LEXICON)
+    return tokens

@@ -19,7 +19,8 @@ with, and each rule is written so that it needs the *shape* of an attack, not a 
   Chinese, Japanese, Korean, Arabic and Hindi, matched on the folded text.
 
 Every regular expression here is linear-time (no nested quantifiers over the same characters) and
-runs only after a cheap test (a set intersection or a substring search) says it can match.
+runs only after a cheap test (a set intersection or a substring search) says it can match; the large
+ones are compiled only then, the first time (``_text.regex``), so that importing the detector stays cheap.
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ import binascii
 import codecs
 import html
 import re
-from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from itertools import compress
+from collections.abc import Callable, Iterable, Set
+from functools import cache
+from itertools import compress, repeat
+from operator import not_
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from ._normalize import fold
+from ._text import alternatives, regex
 
 __all__ = [
     "LATIN_ANCHORS",
@@ -48,9 +51,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A rule that matched: which head it speaks for, the reason (for ``explanation``), a strength."""
+class Hit(NamedTuple):
+    """A rule that matched: which head it speaks for, the reason (for ``explanation``), a strength.
+
+    (Named tuples here rather than dataclasses: the classes are created at import, ten times faster.)
+    """
 
     kind: str  # "injection" or "jailbreak"
     reason: str
@@ -94,7 +99,7 @@ _STRONG_OWN = _alt(
     "previous|prior|above|earlier|preceding|foregoing|initial|original|your|system|developer|developers|safety|"
     "ethical|moral|programmed|hidden|openai|anthropic"
 )
-_OVERRIDE = re.compile(
+_OVERRIDE = (
     rf" {_OVERRIDE_VERB}(?: {_FILLER}){{0,3}} {_OWN}(?: (?:{_FILLER}|{_OWN})){{0,3}} {_OVERRIDE_OBJECT} "
     rf"| {_OVERRIDE_VERB}(?: {_FILLER}){{0,3}} {_STRONG_OWN}(?: (?:{_FILLER}|{_OWN})){{0,3}} {_WEAK_OBJECT} "
     rf"| {_OVERRIDE_VERB} all(?: {_FILLER}){{0,2}} {_OVERRIDE_OBJECT}(?! (?:in|inside|from|within|contained|"
@@ -105,7 +110,7 @@ _OVERRIDE = re.compile(
     rf"| {_OVERRIDE_VERB} (?:the |all |everything )?(?:above|foregoing|preceding|previous|prior) "
     rf"(?:and|then|now|instead|text|message|messages|content|conversation|input)"
 )
-_NEW_ORDERS = re.compile(
+_NEW_ORDERS = (
     r" your (?:new|real|actual|true|updated|only) (?:instructions|instruction|task|tasks|objective|goal|"
     r"directive|directives|purpose|mission|rules|role|orders|prime directive|system prompt) "
     r"(?:is|are|will be|from now) "
@@ -138,7 +143,7 @@ _PROMPT_OBJECT = _alt(
     "system instructions|initialization|initialisation|configuration|directives|guidelines|rules|"
     "programming|context|setup|system configuration|training data"
 )
-_EXTRACT = re.compile(
+_EXTRACT = (
     rf" {_EXTRACT_VERB}(?: (?:me|us|the|all|of|exactly|word for word|verbatim|everything in))* "
     rf"(?:your|its|this assistants|the assistants|the ais|the models|chatgpts)(?: {_SECRET})* "
     rf"(?:system prompt|system message|preprompt|pre prompt|meta prompt|system instructions|initialization|"
@@ -178,7 +183,7 @@ _BECOME = _alt(
     "play the role of|play as|become|behave as|behave like|respond as|answer as|reply as|simulate|"
     "transform into|you can be|you will act as|you will now act as|you are going to act as"
 )
-_JAILBREAK = re.compile(
+_JAILBREAK = (
     r" do anything now "
     rf"| {_BECOME}(?: (?:a|an|the|now|my|completely|fully|totally|truly|100|percent|new|another|different))* "
     rf"{_ROGUE} {_AI_NOUN} "
@@ -225,7 +230,7 @@ _DIRECTIVE = _alt(
     "dont inform|new instructions|always recommend|must recommend|you must recommend|tell the user|"
     "inform the user|say that|include this link|stop summarizing|do not summarize|dont summarize"
 )
-_INDIRECT = re.compile(
+_INDIRECT = (
     rf" (?:note|message|instruction|instructions|attention|important|notice|reminder|warning|memo|directive|"
     rf"command|psst|p s|ps|nb) (?:to|for)? ?(?:the |all |any |every |our )?{_ADDRESSEE}s?"
     rf"(?: {_ADDRESSEE})?(?: (?:reading|processing|summarizing|summarising|parsing|analyzing|analysing|reviewing|"
@@ -255,23 +260,71 @@ _INDIRECT = re.compile(
     rf"reply|replies|output|outputs|summary|summaries)"
 )
 #: Negations that disarm an extraction or override verb right after them ("never reveal your prompt").
-_NEGATION = re.compile(
+_NEGATION = (
     r"(?: never| not| dont| do not| cannot| cant| must not| mustnt| should not| shouldnt| wont| will not| refuse to|"
     r" no| avoid| without| nor| neither)(?: \w+)? ?$"
 )
 
 
 def _negated(unit: str, start: int) -> bool:
-    return _NEGATION.search(unit, max(0, start - 30), start) is not None
+    return regex(_NEGATION).search(unit, max(0, start - 30), start) is not None
 
 
 def _words(*groups: str) -> frozenset[str]:
     return frozenset(word for group in groups for phrase in group.split("|") for word in phrase.split())
 
 
-@dataclass(frozen=True, slots=True)
-class _WordRule:
-    pattern: re.Pattern[str]
+_QUANTIFIERS = ("?", "*", "+", "{")
+
+
+def _leading_words(alternative: str) -> list[str] | None:
+    """The words an alternative ``" word ..."`` or ``" (?:word|two words|...) ..."`` starts with after its
+    space, or None when it starts otherwise (then no lookahead is built)."""
+    if alternative[:4] == " (?:":
+        end = alternative.find(")", 4)
+        group = alternative[4:end]
+        if end < 0 or any(char in group for char in "()[]\\") or alternative[end + 1 : end + 2] in _QUANTIFIERS:
+            return None  # a nested group, or an optional or repeated first group
+        return group.split("|")
+    word = re.match(r" ([a-z]+)", alternative)
+    if word is None:
+        return None
+    first = word.group(1)
+    if alternative[word.end() : word.end() + 1] in _QUANTIFIERS:
+        first = first[:-1]  # " whats? ...": the "s" is optional
+    return [first] if first else None
+
+
+def _guarded(source: str) -> str:
+    """``source``, an alternation of phrasings that each start with a space and a word, with a lookahead of
+    all those first words after the space: ``" (?=ignore|disregard|...)(?:ignore ...|...)"``.
+
+    ``re`` skips in C from space to space, but at each one it tried every alternative, each with its own
+    group of dozens of verbs, a few microseconds per word of the sentence. The lookahead is one flat
+    alternation of words starting with a letter, which ``re`` rejects with one comparison each, so the
+    alternatives run only where one can start. It changes no match: every alternative starts with a word
+    of the lookahead, and a lookahead consumes nothing. ``source`` is returned as is if an alternative
+    starts otherwise.
+    """
+    parts = alternatives(source)
+    words: dict[str, None] = {}
+    for part in parts:
+        leading = _leading_words(part)
+        if leading is None:
+            return source
+        words.update(dict.fromkeys(leading))
+    return f" (?={'|'.join(words)})(?:{'|'.join(part[1:] for part in parts)})"
+
+
+@cache
+def _rule_regex(source: str) -> re.Pattern[str]:
+    """A rule's pattern with its lookahead (``_guarded``), compiled: both when a sentence first needs it."""
+    return re.compile(_guarded(source))
+
+
+class _WordRule(NamedTuple):
+    #: The regular expression's source (guarded and compiled by ``_rule_regex`` when a sentence first needs it).
+    pattern: str
     hit: Hit
     #: The sentence must contain a word of each of these sets for the pattern to be tried.
     needs: tuple[frozenset[str], ...]
@@ -376,35 +429,29 @@ _WORD_RULES: tuple[_WordRule, ...] = (
 _NEEDED: frozenset[str] = frozenset().union(*(need for rule in _WORD_RULES for need in rule.needs))
 
 
-def word_hits(
-    lines: list[list[str]], flat: list[str], starts: list[int], vocabulary: set[str], negated: set[int] | None = None
-) -> list[tuple[int, Hit]]:
+def word_hits(lines: list[list[str]], vocabulary: Set[str], negated: set[int] | None = None) -> list[tuple[int, Hit]]:
     """``(line index, hit)`` for the English rules over the lines' normalised words.
 
     Lines where an override or extraction phrasing occurs only negated ("never reveal your system prompt",
     as system prompts say) are added to ``negated``.
 
-    ``flat`` is every line's words in one list, ``starts[i]`` where line ``i`` begins in it and
-    ``vocabulary`` the set of ``flat``. A rule runs only if the text has a word of each of its ``needs``,
-    and then only on the lines that have a word of its first (rarest) need and of the others.
+    ``vocabulary`` is the set of every line's words. A rule runs only if the text has a word of each of its
+    ``needs``, and then only on the lines that have a word of each: the lines with a first need of any
+    active rule are found first, with one set test per line.
     """
     out: list[tuple[int, Hit]] = []
     active = [rule for rule in _WORD_RULES if not any(need.isdisjoint(vocabulary) for need in rule.needs)]
     if not active:
         return out
-    # one pass over the words for the first needs of every active rule: where each of them occurs
     present = frozenset().union(*(rule.needs[0].intersection(vocabulary) for rule in active))
-    found = [
-        (bisect_right(starts, p) - 1, flat[p]) for p in compress(range(len(flat)), map(present.__contains__, flat))
-    ]
+    candidates = list(compress(range(len(lines)), map(not_, map(present.isdisjoint, lines))))
     for rule in active:
-        primary = rule.needs[0]
-        for index in sorted({line for line, word in found if word in primary}):
+        for index in candidates:
             tokens = lines[index]
-            if any(need.isdisjoint(tokens) for need in rule.needs[1:]):
+            if any(map(frozenset.isdisjoint, rule.needs, repeat(tokens))):
                 continue
             unit = " " + " ".join(tokens) + " "
-            for match in rule.pattern.finditer(unit):
+            for match in _rule_regex(rule.pattern).finditer(unit):
                 if rule.hit.kind == "injection" and _negated(unit, match.start()):
                     if negated is not None:
                         negated.add(index)
@@ -418,12 +465,17 @@ def word_hits(
 
 # --- chat-template tokens ----------------------------------------------------------------------------------------
 
-_TEMPLATE = re.compile(
+#: Chat-template tokens and system markers (each holds "<", "[" or "#").
+_MARKERS = (
     r"<\|(?:im_start|im_end|system|endoftext|end_of_turn|start_header_id|end_header_id|eot_id|begin_of_text|"
     r"assistant|user)\|>|\[/?inst\]|<</?sys>>|<start_of_turn>|<end_of_turn>|\[/?system\]|<\s*/?\s*system\s*>|"
-    r"###\s*(?:system|instruction)s?\s*:|\b(?:begin|end)\s+(?:of\s+)?system\s+prompt\b|\bsystem\s+override\b|"
-    r"\badmin\s+override\b"
+    r"###\s*(?:system|instruction)s?\s*:"
 )
+#: "system override", "admin override" from a word start (checked on each match, see ``template_hits``).
+_OVERRIDES = (r"system\s+override\b", r"admin\s+override\b")
+_SYSTEM_PROMPT = r"system\s+prompt\b"
+_BEGIN_END = r"\b(?:begin|end)\s+(?:of\s+)?system\s+prompt\b"
+_WORD_CHAR = re.compile(r"\w")
 _TEMPLATE_GATES = (
     "<|", "[inst]", "[/inst]", "<<sys", "_of_turn>", "[system]", "[/system]", "<system>", "</system>", "< system",
     "### system", "###system", "### instruction", "###instruction", "system prompt", "system override",
@@ -431,13 +483,34 @@ _TEMPLATE_GATES = (
 )  # fmt: skip
 
 
-def template_hits(lowered: str) -> Iterator[tuple[int, int]]:
-    """Spans of chat-template tokens and system markers in the lower-cased text."""
+def template_hits(lowered: str) -> list[tuple[int, int]]:
+    """Spans of chat-template tokens and system markers in the lower-cased text, in order.
+
+    The matches of one alternation of the markers, ``_BEGIN_END`` and ``\\b(?:system|admin)\\s+override\\b``,
+    found by one search per kind (a match of one kind cannot overlap one of another: markers hold "<", "["
+    or "#", the phrases only letters and white space). In one alternation, the phrases that start with a
+    word boundary made ``re`` try every position of the text (0.7 ms on 10 KB of prose that says
+    "override"). Searched for alone, ``system\\s+override`` starts with a literal that ``re`` finds in C, and
+    the word boundary before it is checked on each match; ``_BEGIN_END`` runs only after a literal
+    ``system\\s+prompt`` is found.
+    """
     markers = ("<" in lowered or "[" in lowered or "#" in lowered) and any(g in lowered for g in _TEMPLATE_GATES)
     if not markers and "override" not in lowered and "system prompt" not in lowered:
-        return
-    for match in _TEMPLATE.finditer(lowered):
-        yield match.span()
+        return []
+    spans: list[tuple[int, int]] = []
+    if "<" in lowered or "[" in lowered or "#" in lowered:
+        spans += [match.span() for match in regex(_MARKERS).finditer(lowered)]
+    if "override" in lowered:
+        for source in _OVERRIDES:
+            spans += [
+                match.span()
+                for match in regex(source).finditer(lowered)
+                if not match.start() or _WORD_CHAR.match(lowered, match.start() - 1) is None
+            ]
+    if "prompt" in lowered and regex(_SYSTEM_PROMPT).search(lowered) is not None:
+        spans += [match.span() for match in regex(_BEGIN_END).finditer(lowered)]
+    spans.sort()
+    return spans
 
 
 TEMPLATE_HIT = Hit("injection", "It smuggles chat-template or system-message markers into the text.", MEDIUM)
@@ -520,17 +593,19 @@ def decoded_payloads(text: str, lowered: str, long_tokens: Iterable[str]) -> lis
                 out.append((start, end, decoded, "hex" if _HEX_RUN.fullmatch(value) else "base64"))
             if len(seen) >= _MAX_PAYLOADS:
                 break
-    if text.count("%") >= 4:
+    # Each test starts with a one-character ``in``, a ``memchr``: far cheaper than counting or a longer search.
+    if "%" in text and text.count("%") >= 4:
         for match in _URL_ESCAPES.finditer(text):
             decoded = unquote(match.group())
             if sum(ch.isalpha() for ch in decoded) >= _MIN_DECODED_LETTERS:
                 out.append((match.start(), match.end(), decoded, "URL escapes"))
-    if "&#" in text:
+    if "&" in text and "&#" in text:
         for match in _HTML_ESCAPES.finditer(text):
             decoded = html.unescape(match.group())
             if sum(ch.isalpha() for ch in decoded) >= _MIN_DECODED_LETTERS:
                 out.append((match.start(), match.end(), decoded, "HTML character references"))
-    if text.count(".-") + text.count("-.") >= 6:
+    # each ".-" or "-." holds a "-", and one "-" is in two of them at most: six need three
+    if text.count("-") >= 3 and text.count(".-") + text.count("-.") >= 6:
         for match in _MORSE.finditer(text):
             letters = [
                 " " if code == "/" else _MORSE_TABLE.get(code, "") for code in re.findall(r"[.\-]+|/", match.group())
@@ -553,23 +628,25 @@ _LATIN_WORDS: set[str] = set()
 
 
 def _folded_alt(phrases: str) -> str:
-    for phrase in phrases.split("|"):
-        for word in fold(phrase).replace("'", " ").split():
+    pairs = [(phrase, fold(phrase)) for phrase in phrases.split("|")]  # folded once: it is most of the import
+    for _, folded in pairs:
+        for word in folded.replace("'", " ").split():
             if word.isascii() and word.isalpha() and len(word) > 2:
                 _LATIN_WORDS.add(word)
-    return "(?:" + "|".join(re.escape(fold(p)) for p in sorted(phrases.split("|"), key=len, reverse=True)) + ")"
+    longest_first = sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+    return "(?:" + "|".join(re.escape(folded) for _, folded in longest_first) + ")"
 
 
-_Rule = tuple[tuple[str, ...], tuple[str, ...], re.Pattern[str]]
+_Rule = tuple[tuple[str, ...], tuple[str, ...], str]
 
 
-def _rule(gates: str, *alternatives: str) -> _Rule:
-    """Gate strings (folded; ASCII ones, other-script ones) and the pattern of one language's phrasings."""
+def _rule(gates: str, *phrasings: str) -> _Rule:
+    """Gate strings (folded; ASCII ones, other-script ones) and the pattern source of one language's phrasings."""
     folded = [fold(gate) for gate in gates.split("|")]
     return (
         tuple(g for g in folded if g.isascii()),
         tuple(g for g in folded if not g.isascii()),
-        re.compile("|".join(alternatives)),
+        "|".join(phrasings),
     )
 
 
@@ -793,7 +870,7 @@ def multilingual_hits(folded: Callable[[], str], latin: str, other: str) -> list
                 or (other and any(gate in other for gate in other_gates))
             ):
                 continue
-            match = pattern.search(folded())
+            match = regex(pattern).search(folded())
             if match is not None:
                 out.append((match.start(), match.end(), hit))
     return out

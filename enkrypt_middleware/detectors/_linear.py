@@ -44,11 +44,22 @@ from functools import cache
 from importlib import resources
 from itertools import chain, compress, repeat
 from operator import add, not_, truediv
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._normalize import fold
 
-__all__ = ["FEATURE_SETS", "LinearModel", "featurize", "norm_lines", "norm_words", "sigmoid", "words"]
+__all__ = [
+    "FEATURE_SETS",
+    "LazyLexicon",
+    "LinearModel",
+    "ModelColumns",
+    "featurize",
+    "lexicon",
+    "norm_lines",
+    "norm_words",
+    "sigmoid",
+    "words",
+]
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -166,7 +177,13 @@ def norm_words(text: str, lexicon: Collection[str] = frozenset()) -> list[str]:
     ``lexicon`` is the set of words leetspeak and spelled-out letters are resolved against; a model
     passes its own vocabulary.
     """
-    return _fix(_translate(text, _TOKEN_TABLE).split(), lexicon)
+    data = _encode(text, _TOKEN_TABLE)
+    tokens = data.decode("ascii").split()
+    if data.translate(None, _LETTERS_AND_SPACES):  # some token is not all letters
+        tokens = _deleet_tokens(tokens, lexicon, {})
+    if _SPELLED in _lengths(tokens):
+        tokens = _join_spelled(tokens, lexicon)
+    return tokens
 
 
 def norm_lines(
@@ -177,14 +194,16 @@ def norm_lines(
     ``memo`` caches how odd tokens (digits, leet symbols) resolve; a caller that tokenises many texts
     against one lexicon passes the same dict each time (it is cleared when it grows past 50,000 entries).
     """
-    data = _translate(text, _LINE_TABLE)
-    lines = [line.split() for line in data.split("\n")]
-    if not "".join(data.split()).isalpha():
+    data = _encode(text, _LINE_TABLE)
+    raw_lines = data.split(b"\n")
+    lines = [line.decode("ascii").split() for line in raw_lines]
+    if data.translate(None, _LETTERS_AND_SPACES):  # some token is not all letters
         if memo is None:
             memo = {}
         elif len(memo) > _MEMO_LIMIT:
             memo.clear()
-        for index in compress(range(len(lines)), map(not_, map(str.isalpha, map("".join, lines)))):
+        odd = map(bytes.translate, raw_lines, repeat(None), repeat(_LETTERS_AND_SPACES))
+        for index in compress(range(len(lines)), odd):  # the lines with such a token
             lines[index] = _deleet_tokens(lines[index], lexicon, memo)
     if _SPELLED in _lengths(chain.from_iterable(lines)):
         for index, tokens in enumerate(lines):
@@ -207,8 +226,14 @@ _FOLD_ERRORS = "enkrypt_middleware.fold"
 codecs.register_error(_FOLD_ERRORS, _fold_error)
 
 
-def _translate(text: str, table: bytes) -> str:
-    return text.encode("ascii", _FOLD_ERRORS).translate(table, b"'").decode("ascii")
+def _encode(text: str, table: bytes) -> bytes:
+    """``text`` folded to ASCII and mapped through ``table`` (apostrophes dropped): tokens and white space."""
+    return text.encode("ascii", _FOLD_ERRORS).translate(table, b"'")
+
+
+#: What ``_encode`` leaves that is not a digit or a leet symbol: deleting it from the bytes tells in one C pass
+#: whether any token needs ``_deleet`` (joining the tokens and asking ``isalpha`` cost a split and a join).
+_LETTERS_AND_SPACES = b"abcdefghijklmnopqrstuvwxyz \n"
 
 
 def _lengths(tokens: Iterable[str]) -> bytes:
@@ -233,15 +258,6 @@ def _deleet_tokens(tokens: list[str], lexicon: Collection[str], memo: dict[str, 
         pos = index + 1
     fixed += tokens[pos:]
     return fixed
-
-
-def _fix(tokens: list[str], lexicon: Collection[str]) -> list[str]:
-    """Leetspeak and spelled-out words of one line's raw tokens undone."""
-    if not "".join(tokens).isalpha():
-        tokens = _deleet_tokens(tokens, lexicon, {})
-    if _SPELLED in _lengths(tokens):
-        tokens = _join_spelled(tokens, lexicon)
-    return tokens
 
 
 #: Tokenisers by the name a model file gives in ``features``.
@@ -271,13 +287,13 @@ class LinearModel:
     def lexicon(self) -> frozenset[str]:
         """Every word that occurs in a feature (computed on first use)."""
         if not self._lexicon:
-            self._lexicon.append(frozenset(word for feature in self.weights for word in feature.split(" ")))
+            self._lexicon.append(lexicon(self.weights))
         return self._lexicon[0]
 
     def tokens(self, text: str) -> list[str]:
         """``text`` tokenised the way this model was trained."""
         if self.features == "norm12":
-            return norm_words(text, _LazyLexicon(self))
+            return norm_words(text, LazyLexicon(lambda: self.lexicon))
         return words(text)
 
     def logits(self, features: Iterable[str]) -> list[float]:
@@ -329,8 +345,58 @@ class LinearModel:
     @cache
     def load(name: str) -> LinearModel:
         """The model ``name`` from the installed package (read once per process)."""
-        path = resources.files("enkrypt_middleware.detectors") / "models" / f"{name}.json.gz"
-        return LinearModel.from_dict(name, json.loads(gzip.decompress(path.read_bytes())))
+        return LinearModel.from_dict(name, _read(name))
+
+
+def lexicon(features: Collection[str]) -> frozenset[str]:
+    """Every word that occurs in ``features`` (unigrams and ``"a b"`` bigrams).
+
+    One join and one split of all the features rather than a split per feature (there are tens of
+    thousands): the same words, since joining with a space and splitting at every space gives each
+    feature's ``split(" ")`` in turn.
+    """
+    return frozenset(" ".join(features).split(" ")) if features else frozenset()
+
+
+class ModelColumns(NamedTuple):
+    """A shipped model as its file stores it: the features, and per head the weight of every feature.
+
+    For scorers that keep a dict per head (``injection_attack``): ``LinearModel`` pairs the heads' weights
+    into a tuple per feature, and building those tens of thousands of tuples was most of the cost of
+    loading a model (the garbage collector also ran over them, since tuples start out tracked). A named
+    tuple rather than a dataclass: the class costs a tenth of the time to create at import.
+    """
+
+    name: str
+    heads: tuple[str, ...]
+    bias: tuple[float, ...]
+    features: list[str]
+    #: ``columns[h][i]`` is head ``h``'s weight of ``features[i]``: the float ``LinearModel.weights`` holds at
+    #: ``[features[i]][h]``.
+    columns: list[list[float]]
+    feature_set: str
+
+    @staticmethod
+    @cache
+    def load(name: str) -> ModelColumns:
+        """The model ``name`` from the installed package (read once per process)."""
+        data = _read(name)
+        heads = tuple(data["heads"])
+        if "columns" in data:
+            features, columns = _read_columns(data["columns"], len(heads))
+        else:
+            rows = data["weights"]
+            features = list(rows)
+            columns = [[row[h] for row in rows.values()] for h in range(len(heads))]
+        return ModelColumns(name, heads, tuple(data["bias"]), features, columns, data.get("features", "words12"))
+
+
+def _read(name: str) -> dict[str, Any]:
+    path = resources.files("enkrypt_middleware.detectors") / "models" / f"{name}.json.gz"
+    data: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    if data.get("format") != 1:
+        raise ValueError(f"model {name}: unsupported format {data.get('format')!r}")
+    return data
 
 
 def _to_columns(weights: dict[str, tuple[float, ...]], heads: int, digits: int) -> dict[str, Any]:
@@ -348,6 +414,12 @@ def _to_columns(weights: dict[str, tuple[float, ...]], heads: int, digits: int) 
 
 
 def _from_columns(columns: dict[str, Any], heads: int) -> dict[str, tuple[float, ...]]:
+    features, values = _read_columns(columns, heads)
+    return dict(zip(features, zip(*values, strict=True), strict=True))
+
+
+def _read_columns(columns: dict[str, Any], heads: int) -> tuple[list[str], list[list[float]]]:
+    """The features of a compact layout and each head's weights, as stored: ``value / scale``."""
     features = columns["features"].split("\n") if columns["features"] else []
     scale = float(columns["scale"])
     values: list[list[float]] = []
@@ -359,22 +431,33 @@ def _from_columns(columns: dict[str, Any], heads: int) -> dict[str, tuple[float,
         if len(column) != len(features):
             raise ValueError("model columns do not match the features")
         values.append(list(map(truediv, column, repeat(scale))))
-    return dict(zip(features, zip(*values, strict=True), strict=True))
+    return features, values
 
 
-class _LazyLexicon(Collection[str]):
-    """A model's lexicon, built only when a token actually needs it (leetspeak, spelled-out letters)."""
+class LazyLexicon(Collection[str]):
+    """A lexicon built the first time a word is looked up in it.
 
-    __slots__ = ("_model",)
+    Only leetspeak and spelled-out letters look words up (``norm_words``), and most texts have neither:
+    building a model's lexicon takes milliseconds, better not spent before a text needs it.
+    """
 
-    def __init__(self, model: LinearModel) -> None:
-        self._model = model
+    __slots__ = ("_build", "_words")
+
+    def __init__(self, build: Callable[[], frozenset[str]]) -> None:
+        self._build = build
+        self._words: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str]:
+        """The lexicon (built on the first call; two threads may both build it, to the same set)."""
+        if self._words is None:
+            self._words = self._build()
+        return self._words
 
     def __contains__(self, word: object) -> bool:
-        return word in self._model.lexicon
+        return word in self.get()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._model.lexicon)
+        return iter(self.get())
 
     def __len__(self) -> int:
-        return len(self._model.lexicon)
+        return len(self.get())

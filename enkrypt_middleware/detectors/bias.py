@@ -36,14 +36,15 @@ Sentences longer than 600 characters are read clause by clause.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Sequence, Set
 from functools import cache
 from typing import Any, Literal
 
 from ._common import DetectorConfig
 from ._groups import GROUP, GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 from ._profanity import tokenize
-from ._text import sentences
+from ._text import alternatives, regex, sentences
 from ._toxicity_rules import GROUP_TOKEN, group_string
 from .base import Finding, Located, Report, Span
 from .toxicity import analyze
@@ -99,13 +100,13 @@ _TRAITS = (
 _HEDGE = r"(?:all |just |so |too |such |really |very |generally |usually |mostly |simply |all just |basically )?"
 #: Patterns over the sentence's tokens (lower case, apostrophes dropped), groups replaced by ``xgroupx``.
 #: "all immigrants are criminals", "most women are bad drivers".
-_QUANTIFIED = re.compile(rf"\b{_Q} (?:of )?{_G} (?:are|is) {_HEDGE}(?:an? )?(?:bunch of )?{_TRAITS}\b")
+_QUANTIFIED = rf"\b{_Q} (?:of )?{_G} (?:are|is) {_HEDGE}(?:an? )?(?:bunch of )?{_TRAITS}\b"
 #: "women are naturally nurturing", "men are always late".
-_BY_NATURE = re.compile(rf"\b{_G} (?:are|is) (?:all )?{_INTENS}\b")
+_BY_NATURE = rf"\b{_G} (?:are|is) (?:all )?{_INTENS}\b"
 #: "immigrants are criminals", "old people are useless with technology".
-_TRAIT = re.compile(rf"\b{_G} (?:are|is) {_HEDGE}(?:an? )?(?:bunch of )?{_TRAITS}\b")
+_TRAIT = rf"\b{_G} (?:are|is) {_HEDGE}(?:an? )?(?:bunch of )?{_TRAITS}\b"
 #: "typical woman", "like a girl".
-_TYPICAL = re.compile(
+_TYPICAL = (
     rf"\btypical (?:{_G}|{_SINGULAR})\b"
     r"|\b(?:throws?|runs?|fights?|cry|cries|crying|scream|screams|drives?|acts?|acting|hits?) like a girl\b"
 )
@@ -116,7 +117,7 @@ _ABILITY = (
     r"play sports|be rational|be objective|be logical|assimilate|integrate|be american|be british|be patriotic)"
 )
 #: "women can't drive", "immigrants shouldn't vote", "gays don't belong in the military".
-_PRESCRIPTIVE = re.compile(
+_PRESCRIPTIVE = (
     rf"\b{_G} (?:(?:cant|cannot|can not|are not able to|arent able to|are unable to|are incapable of|"
     rf"are not capable of|arent capable of) {_ABILITY}\b"
     r"|(?:shouldnt|should not|should never|must not|mustnt|dont deserve|do not deserve|dont belong|"
@@ -127,49 +128,61 @@ _PRESCRIPTIVE = re.compile(
     rf"(?:{_ABILITY}|stay home|obey|submit|vote|lead)\b"
 )
 #: Sentences that report, reject or hedge a generalisation.
-_REPORTED = re.compile(
+_REPORTED = (
     r"\b(?:not all|wrong to (?:say|assume|think|claim)|myth that|stereotypes?|no evidence|false that|"
     r"untrue that|isnt true|is not true|not true that|dont believe|do not believe|stop saying|"
     r"(?:the|a) (?:idea|claim|notion|belief|assumption|misconception|prejudice|generalisation|generalization) that|"
     r"people (?:who|that) (?:say|think|believe|claim)|racist to|sexist to|bigoted to|its a myth|is a myth|"
     r"debunk|debunked|refute|challenge the|so called|myths? about)\b"
 )
-_STATISTICAL = re.compile(r"\b(?:according to|study|studies|survey|surveys|census|data|statistics|percent|per cent)\b")
-_NEGATED_TRAIT = re.compile(rf"\b{_G} (?:are|is) (?:not|never|no)\b")
+_STATISTICAL = r"\b(?:according to|study|studies|survey|surveys|census|data|statistics|percent|per cent)\b"
+_NEGATED_TRAIT = rf"\b{_G} (?:are|is) (?:not|never|no)\b"
 
 
 def _classify(words: str, raw: str) -> tuple[float, bool]:
     """(score, prescriptive) of one sentence: ``words`` its token string, ``raw`` its text."""
-    if _REPORTED.search(words):
+    spaced = " " + words
+    if _spaced(_REPORTED).search(spaced):
         return 0.0, False
-    if _PRESCRIPTIVE.search(words):
+    if _spaced(_PRESCRIPTIVE).search(spaced):
         return 0.9, True
-    if "%" in raw or _STATISTICAL.search(words):
+    if "%" in raw or _spaced(_STATISTICAL).search(spaced):
         return 0.0, False
-    if _QUANTIFIED.search(words):
+    if _spaced(_QUANTIFIED).search(spaced):
         return 0.9, False
-    if _BY_NATURE.search(words) or _TYPICAL.search(words):
-        return 0.75, _TYPICAL.search(words) is not None
-    if _TRAIT.search(words) and not _NEGATED_TRAIT.search(words):
+    if _spaced(_BY_NATURE).search(spaced) or _spaced(_TYPICAL).search(spaced):
+        return 0.75, _spaced(_TYPICAL).search(spaced) is not None
+    if _spaced(_TRAIT).search(spaced) and not _spaced(_NEGATED_TRAIT).search(spaced):
         return 0.75, False
     return 0.0, False
 
 
 @cache
-def _subject() -> re.Pattern[str]:
-    """The generalising subject in the text itself: an optional quantifier and the group (for the rewrite;
-    compiled on first use, it is a long alternation)."""
-    return re.compile(rf"\b(?:(?:all|most|every|typical|these|those)\s+(?:of\s+(?:the\s+)?)?)?{GROUP}\b")
+def _spaced(source: str) -> re.Pattern[str]:
+    """``source``, whose alternatives each start with ``\\b`` and a word, compiled to search ``" " + words``
+    instead of ``words``, with a space where each ``\\b`` was (compiled on first use, as ``_text.regex``).
+
+    The same sentences match: ``words`` is tokens joined by single spaces, so a word starts at a word
+    boundary exactly where a space precedes it in ``" " + words``. But a pattern that starts with a
+    literal character lets ``re`` skip in C from space to space, where one that starts with ``\\b`` is
+    tried at every word boundary: 4x faster.
+    """
+    parts = alternatives(source)
+    if not all(part.startswith("\\b") and (part[2:3].isalpha() or part[2:5] == "(?:") for part in parts):
+        raise ValueError(f"not a pattern of words: {source[:40]!r}")
+    return regex(" (?:" + "|".join(part[2:] for part in parts) + ")")
 
 
-_INTENS_WORD = re.compile(rf"\s+(?:all\s+)?{_INTENS}\b")
+#: The generalising subject in the text itself: an optional quantifier and the group (for the rewrite).
+_SUBJECT = rf"\b(?:(?:all|most|every|typical|these|those)\s+(?:of\s+(?:the\s+)?)?)?{GROUP}\b"
+_INTENS_WORD = rf"\s+(?:all\s+)?{_INTENS}\b"
 
 
 def _neutralise(sentence: str) -> str:
     """``sentence`` as a claim about some members of the group ("Most women are ..." -> "Some women are ...",
     "naturally"/"always"/... dropped); ``""`` when the subject cannot be found."""
     lowered = sentence.replace("\u2019", "'").lower()
-    match = _subject().search(lowered) if len(lowered) == len(sentence) else None
+    match = regex(_SUBJECT).search(lowered) if len(lowered) == len(sentence) else None
     if match is None:
         return ""
     start, end = match.span()
@@ -184,7 +197,7 @@ def _neutralise(sentence: str) -> str:
     rewritten = f"some of {body}" if body.lower().startswith("the ") else f"some {body}"
     if start == 0 and sentence[:1].isupper():
         rewritten = rewritten[0].upper() + rewritten[1:]
-    rest = _INTENS_WORD.sub("", sentence[end:], count=1)
+    rest = regex(_INTENS_WORD).sub("", sentence[end:], count=1)
     return sentence[:start] + rewritten + rest
 
 
@@ -199,7 +212,7 @@ def find_bias(text: str) -> tuple[float, list[tuple[int, int]], str]:
     spans: list[tuple[int, int]] = []
     pieces: list[str] = []
     pos = 0
-    for start, end in _clauses(text):
+    for start, end in _candidates(text, _clauses(text), _GATE.intersection(vocabulary)):
         sentence = text[start:end]
         tokens = tokenize(sentence)
         if _GATE.isdisjoint(tokens):
@@ -218,6 +231,46 @@ def find_bias(text: str) -> tuple[float, list[tuple[int, int]], str]:
     pieces.append(text[pos:])
     debiased = " ".join("".join(pieces).split())
     return best, spans, debiased
+
+
+#: The characters of ``tokenize``'s tokens in lower-cased ASCII text.
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _candidates(text: str, clauses: list[tuple[int, int]], words: Set[str]) -> list[tuple[int, int]]:
+    """The clauses that may hold one of ``words`` (the text's group words) as a token, in order.
+
+    Tokenising every clause of a long text to find the few with a group word cost more than the rest of
+    the detector. A clause ends at a separator, so its tokens are tokens of the whole text, where each
+    group word is found with ``str.find`` (in the lower-cased text with apostrophes dropped, as
+    ``tokenize`` drops them), kept if it is a whole token, and mapped back to the clause around it. The
+    result is a superset: each candidate is still tokenised and gated. ``tokenize`` folds a text that is
+    not ASCII, which moves offsets: every clause of such a text is a candidate.
+    """
+    if not text.isascii():
+        return clauses
+    lowered = text.lower()
+    # where each apostrophe was, as an index into ``lowered`` once they are dropped
+    shifts: list[int] = []
+    if "'" in lowered:
+        shifts = [match.start() - count for count, match in enumerate(re.finditer("'", lowered))]
+        lowered = lowered.replace("'", "")
+    firsts = [start for start, _ in clauses]
+    found: set[int] = set()
+    for word in words:
+        size = len(word)
+        at = lowered.find(word)
+        while at >= 0:
+            end = at + size
+            if (not at or lowered[at - 1] not in _TOKEN_CHARS) and (
+                end == len(lowered) or lowered[end] not in _TOKEN_CHARS
+            ):
+                origin = at + bisect_right(shifts, at)
+                index = bisect_right(firsts, origin) - 1
+                if index >= 0 and origin < clauses[index][1]:
+                    found.add(index)
+            at = lowered.find(word, at + 1)
+    return [clauses[index] for index in sorted(found)]
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:

@@ -42,17 +42,17 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from functools import cache
+from collections.abc import Collection, Iterable, Sequence
+from functools import cache, partial
 from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, sub
+from operator import add, and_, sub
 from typing import Any, Literal
 
 from pydantic import Field
 
 from . import _injection_rules as rules
 from ._common import DetectorConfig
-from ._linear import LinearModel, norm_lines, sigmoid
+from ._linear import LazyLexicon, LinearModel, ModelColumns, lexicon, norm_lines, sigmoid
 from ._normalize import fold, fold_with_offsets, original_span
 from .base import Finding, Located, Report
 
@@ -110,31 +110,60 @@ class _Scorer:
 
     __slots__ = ("attack", "biases", "heads", "lexicon", "memo", "tables")
 
-    def __init__(self, model: LinearModel) -> None:
-        self.heads = model.heads
-        self.biases = model.bias
+    def __init__(
+        self,
+        heads: tuple[str, ...],
+        biases: tuple[float, ...],
+        features: list[str],
+        columns: Sequence[Sequence[float]],
+        lexicon: Collection[str],
+    ) -> None:
+        self.heads = heads
+        self.biases = biases
+        # each head's non-zero weights, picked in C rather than by a comprehension over every feature
         self.tables: list[dict[str, float]] = [
-            {feature: row[h] for feature, row in model.weights.items() if row[h]} for h in range(len(model.heads))
+            dict(compress(zip(features, column, strict=True), column)) for column in columns
         ]
-        self.attack = model.heads.index("attack")
-        self.lexicon = model.lexicon
+        self.attack = heads.index("attack")
+        self.lexicon = lexicon
         self.memo: dict[str, list[str]] = {}
+
+    @classmethod
+    def of(cls, model: LinearModel) -> _Scorer:
+        """The scorer of a ``LinearModel`` (a model passed to the detector)."""
+        columns = [[row[h] for row in model.weights.values()] for h in range(len(model.heads))]
+        return cls(model.heads, model.bias, list(model.weights), columns, LazyLexicon(lambda: model.lexicon))
+
+    @classmethod
+    def shipped(cls, name: str) -> _Scorer:
+        """The scorer of a model of the package, read column by column (``ModelColumns``): no tuple per feature."""
+        model = ModelColumns.load(name)
+        return cls(
+            model.heads, model.bias, model.features, model.columns, LazyLexicon(partial(lexicon, model.features))
+        )
 
     def lines(self, text: str) -> list[list[str]]:
         return norm_lines(text, self.lexicon, self.memo)
 
     def logit(self, tokens: list[str], head: int) -> float:
         """A head's logit for a run of words (unigrams and bigrams, each counted once)."""
-        features = {*tokens, *map(add, tokens, map(" ".__add__, islice(tokens, 1, None)))}
-        return self.biases[head] + sum(map(self.tables[head].get, features, repeat(0.0)))
+        return self._logit(self._features(tokens), head)
 
     def probabilities(self, tokens: list[str]) -> dict[str, float]:
-        return {head: sigmoid(self.logit(tokens, h)) for h, head in enumerate(self.heads)}
+        features = self._features(tokens)  # built once for every head
+        return {head: sigmoid(self._logit(features, h)) for h, head in enumerate(self.heads)}
+
+    @staticmethod
+    def _features(tokens: list[str]) -> set[str]:
+        return {*tokens, *map(add, tokens, map(" ".__add__, islice(tokens, 1, None)))}
+
+    def _logit(self, features: set[str], head: int) -> float:
+        return self.biases[head] + sum(map(self.tables[head].get, features, repeat(0.0)))
 
 
 @cache
 def _scorer() -> _Scorer:
-    return _Scorer(LinearModel.load(MODEL_NAME))
+    return _Scorer.shipped(MODEL_NAME)
 
 
 class _Text:
@@ -143,7 +172,14 @@ class _Text:
     __slots__ = ("flat", "lines", "spans", "starts", "text")
 
     def __init__(self, text: str, scorer: _Scorer) -> None:
-        marked = text.replace(". ", ".\n").replace("? ", "?\n").replace("! ", "!\n").replace(".\t", ".\n")
+        marked = text.replace(". ", ".\n")
+        # ``in`` with one character is a ``memchr``; a replace scans the whole text even when nothing matches
+        if "?" in marked:
+            marked = marked.replace("? ", "?\n")
+        if "!" in marked:
+            marked = marked.replace("! ", "!\n")
+        if "\t" in marked:
+            marked = marked.replace(".\t", ".\n")
         if "\r" in marked:
             marked = marked.replace("\r", "\n")
         if not marked.isascii():
@@ -222,9 +258,9 @@ def _pieces(scorer: _Scorer, doc: _Text) -> list[_Piece]:
     firsts = starts[:-1]
     sizes = list(map(sub, ends, firsts))
     sentence_scan = list(map(sub, _gather(unigram, ends), _gather(unigram, firsts)))
+    short = map(and_, map(_MIN_SENT.__le__, sizes), map(_MAX_SENTENCE.__ge__, sizes))  # _MIN_SENT <= size <= max
     pieces: list[_Piece] = [
-        (bias + sentence_scan[i], firsts[i], ends[i], i, i, None)
-        for i in compress(range(count), map(_short_sentence, sizes))
+        (bias + sentence_scan[i], firsts[i], ends[i], i, i, None) for i in compress(range(count), short)
     ]
     for i in compress(range(count), map(_MAX_SENTENCE.__lt__, sizes)):
         a, size = starts[i], sizes[i]
@@ -243,10 +279,6 @@ def _pieces(scorer: _Scorer, doc: _Text) -> list[_Piece]:
 
 def _gather(values: list[float], indices: list[int]) -> Iterable[float]:
     return map(values.__getitem__, indices)
-
-
-def _short_sentence(size: int) -> bool:
-    return _MIN_SENT <= size <= _MAX_SENTENCE
 
 
 class InjectionAttackDetector:
@@ -276,7 +308,7 @@ class InjectionAttackDetector:
         if self._model is None:
             return _scorer()
         if self._custom is None:
-            self._custom = _Scorer(self._model)
+            self._custom = _Scorer.of(self._model)
         return self._custom
 
     # --- scoring ------------------------------------------------------------------------------------------------
@@ -294,7 +326,7 @@ class InjectionAttackDetector:
             return _NOTHING
         vocabulary = set(doc.flat)
         negated: set[int] = set()
-        word_hits = rules.word_hits(doc.lines, doc.flat, doc.starts, vocabulary, negated)
+        word_hits = rules.word_hits(doc.lines, vocabulary, negated)
         if negated:
             # "Never reveal your system prompt": the model only knows the phrase, so it does not see it.
             doc.blank(negated)
@@ -387,7 +419,8 @@ class InjectionAttackDetector:
         payloads: list[tuple[int, str, str]] = []
         long_tokens = (
             dict.fromkeys(token for token in flat if len(token) >= _LONG_TOKEN)
-            if flat and max(map(len, flat)) >= _LONG_TOKEN
+            # the vocabulary holds every word of ``flat`` (and of blanked lines), once: fewer to measure
+            if vocabulary and max(map(len, vocabulary)) >= _LONG_TOKEN
             else {}
         )
         for start, _, decoded, how in rules.decoded_payloads(text, lowered if ascii_text else "", long_tokens):

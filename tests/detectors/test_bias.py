@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
-from enkrypt_middleware.detectors import BUILTIN_DETECTORS
+from enkrypt_middleware.detectors import BUILTIN_DETECTORS, bias
+from enkrypt_middleware.detectors._profanity import tokenize
+from enkrypt_middleware.detectors._text import _SENTENCE_END
 from enkrypt_middleware.detectors.base import Located
 from enkrypt_middleware.detectors.bias import BiasConfig, BiasDetector, find_bias
 
@@ -85,3 +90,53 @@ def test_threshold_from_config_changes_the_verdict() -> None:
 def test_long_sentences_are_read_in_clauses() -> None:
     text = ", ".join(["the committee met again"] * 60) + ", and women are bad drivers."
     assert BiasDetector().detect(text).detected is True
+
+
+# --- the faster paths find what the plain ones found (issue 5) -----------------------------------------------------
+
+_PATTERNS = ("_REPORTED", "_PRESCRIPTIVE", "_STATISTICAL", "_QUANTIFIED", "_BY_NATURE", "_TYPICAL", "_TRAIT")
+
+
+@pytest.mark.parametrize("name", [*_PATTERNS, "_NEGATED_TRAIT"])
+def test_spaced_patterns_match_the_sentences_the_plain_ones_match(name: str) -> None:
+    source = getattr(bias, name)
+    words = sorted(set(re.findall(r"[a-z0-9]+", " ".join(getattr(bias, other) for other in _PATTERNS))))
+    words += ["x", "1", "the"] + ["xgroupx are", "xgroupx is", "all xgroupx are", "most of xgroupx are"] * 40
+    words += ["xgroupx are not", "xgroupx are all", "xgroupx cant", "a woman should", "like a girl"] * 40
+    rng = random.Random(2)
+    matched = 0
+    for _ in range(4000):
+        sentence = " ".join(rng.choice(words) for _ in range(rng.randint(1, 10)))
+        expected = re.search(source, sentence) is not None
+        assert (bias._spaced(source).search(" " + sentence) is not None) is expected, sentence
+        matched += expected
+    assert matched
+
+
+def test_candidates_hold_every_clause_with_a_group_word() -> None:
+    pieces = ["Women", "women's", "wo'men", "old", "bold", "Old people", "men", "comment", "are bad drivers", "."]
+    pieces += [". ", "! ", "? ", ", ", "; ", "\n\n", " ", "'", "e.g. ", "Dr. ", "immigrants", "xmen", "men1", "é"]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        if rng.random() < 0.1:
+            text = text * 30  # long sentences, cut into clauses
+        clauses = bias._clauses(text)
+        words = bias._GATE.intersection(tokenize(text))
+        gated = [clause for clause in clauses if not bias._GATE.isdisjoint(tokenize(text[clause[0] : clause[1]]))]
+        candidates = bias._candidates(text, clauses, words)
+        assert set(gated) <= set(candidates), text
+        assert candidates == sorted(set(candidates))
+
+
+_PLAIN_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d+[.)])\s)")
+
+
+def test_sentence_ends_are_found_as_by_the_plain_pattern() -> None:
+    pieces = [".", "!", "?", "\n", " ", "\t", "a", "b", '"', "'", ")", "]", "-", "*", "\u2022", "1", "e.g.", "Dr."]
+    pieces += ["U.S.", "\r", "\u2028", "\u3000", "\n\n", "..."]
+    rng = random.Random(4)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        expected = [(match.span(), match.group()) for match in _PLAIN_SENTENCE_END.finditer(text)]
+        assert [(match.span(), match.group()) for match in _SENTENCE_END.finditer(text)] == expected, text
