@@ -349,7 +349,7 @@ class _ResponseGuard:
     async def _stream(self, guard: StreamGuard, body: bytes, more: bool) -> None:
         if guard.finished:
             return  # every choice was blocked: the rest of the host's stream is dropped
-        out = await _drive(guard.feed(body))
+        out = guard.relay(body) if guard.audit else await _drive(guard.feed(body))
         if guard.finished or not more:
             out += await _drive(guard.close())
             audit(self.plan, self.request_headers, self.admission.verdict, guard.output_detections)

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from pydantic_core import from_json
 
 from ._config import CompiledDeployment, DetectorEntry, Guardrails, Side
 from ._exceptions import (
@@ -83,6 +86,16 @@ class Outcome:
     """How many of the texts' findings came from the detection cache."""
 
 
+#: The keys of a side's detections where nothing fired, blocked or failed, in order, without and with
+#: ``cache_hits``: what :meth:`Verdict.encode` writes from pieces.
+_CLEAN_KEYS = ("summary", "details", "result_message", "blocked", "blocked_by", "locations", "errors", "latency_ms")
+_CLEAN_LAYOUTS = (_CLEAN_KEYS, (*_CLEAN_KEYS, "cache_hits"))
+
+
+#: What a side where nothing fired holds between its result message and its latency.
+_NOTHING_ELSE = ',"blocked":false,"blocked_by":[],"locations":{},"errors":{},"latency_ms":'
+
+
 @dataclass(slots=True)
 class Verdict:
     """One side's decision and its ``input_guardrails``/``output_guardrails`` object."""
@@ -90,6 +103,50 @@ class Verdict:
     detections: dict[str, Any]
     blocked: bool
     blocked_choices: set[int] = field(default_factory=set)
+    clean_details: str | None = None
+    """``detections["details"]`` as JSON, when nothing fired or failed and every detector's report came
+    with its details encoded (``Report.details_json``). Details are never changed in place afterwards
+    (``withhold`` copies), so it stays true."""
+
+    def encode(self) -> str:
+        """``detections`` as compact JSON, the bytes ``json.dumps`` would give.
+
+        A side where nothing fired (nearly every request) is written from pieces: its details were
+        encoded by the reporters, and its other keys hold nothing but the summary, the result message,
+        the latency and the cache hits. Encoding the whole object again costs more than a detector.
+        """
+        detections = self.detections
+        if self.clean_details is None or not _writable(detections):
+            return _DUMPS(detections)
+        message = detections["result_message"]
+        parts = [
+            '{"summary":',
+            _DUMPS(detections["summary"]),
+            ',"details":',
+            self.clean_details,
+            ',"result_message":',
+            "null" if message is None else _DUMPS(message),
+            _NOTHING_ELSE,
+            repr(detections["latency_ms"]),
+        ]
+        if "cache_hits" in detections:
+            parts += (',"cache_hits":', repr(detections["cache_hits"]))
+        parts.append("}")
+        return "".join(parts)
+
+
+def _writable(detections: dict[str, Any]) -> bool:
+    """Whether a side's detections are as :meth:`Verdict.encode` writes them: nothing blocked, located or
+    failed, and numbers whose ``repr`` is their JSON."""
+    return (
+        tuple(detections) in _CLEAN_LAYOUTS
+        and detections["blocked"] is False
+        and not (detections["blocked_by"] or detections["locations"] or detections["errors"])
+        and type(detections["result_message"]) in (str, type(None))
+        and type(detections["latency_ms"]) is float
+        and math.isfinite(detections["latency_ms"])
+        and type(detections.get("cache_hits", 0)) is int
+    )
 
 
 @dataclass(slots=True)
@@ -187,9 +244,22 @@ def check_media(headers: Mapping[bytes, bytes], max_body_size: int) -> None:
         raise PayloadTooLargeError(f"request body exceeds the limit of {max_body_size} bytes")
 
 
+def loads(data: bytes | str) -> Any:
+    """``json.loads``, through pydantic-core's parser first: three to four times faster on a request body.
+
+    Whatever that parser refuses (a BOM, lone surrogates, nesting it finds too deep, invalid JSON) goes
+    to ``json.loads``, so what is accepted, the values it gives and every error message stay those of the
+    standard library; for the documents both accept they give equal values.
+    """
+    try:
+        return from_json(data, cache_strings="keys")  # keys only: no prompt text kept in its cache
+    except ValueError:
+        return json.loads(data)
+
+
 def parse_json_body(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
+        return loads(raw)
     except UnicodeDecodeError:
         raise InvalidRequestError("request body is not valid UTF-8", code="invalid_json") from None
     except ValueError as exc:
@@ -391,9 +461,11 @@ def evaluate(
     locations: dict[str, list[str]] = {}
     blocked_choices: set[int] = set()
     message: str | None = None
+    clean: list[str] | None = []  # '"name":<details JSON>' while every detector is clean and encoded its details
     for outcome in outcomes:
         entry = outcome.entry
         if outcome.error is not None:
+            clean = None
             errors[entry.name] = outcome.error
             fired = entry.options.on_error == "block"
             if fired and entry.blocks:
@@ -405,7 +477,13 @@ def evaluate(
         summary.update(report.summary)
         details[entry.name] = body = report.details
         if not report.detected:
+            if clean is not None:
+                if report.details_json is None:
+                    clean = None
+                else:
+                    clean.append(f"{_DUMPS(entry.name)}:{report.details_json}")
             continue
+        clean = None
         if isinstance(body, Mapping):
             mapping = getattr(entry.detector, "compliance_mapping", None) or COMPLIANCE_MAPPING.get(entry.name)
             if mapping is not None:
@@ -436,7 +514,10 @@ def evaluate(
     }
     if side.cacheable:
         detections["cache_hits"] = sum(outcome.cached for outcome in outcomes)
-    return Verdict(detections, blocked, blocked_choices)
+    clean_details = None
+    if clean is not None and not blocked and len(clean) == len(details):
+        clean_details = "{" + ",".join(clean) + "}"
+    return Verdict(detections, blocked, blocked_choices, clean_details)
 
 
 def block_envelope(code: str, message: str | None, detections: dict[str, Any]) -> bytes:
@@ -559,7 +640,7 @@ def _restore(texts: Sequence[Scanned], placeholders: Mapping[str, str]) -> bool:
 def plan_response(plan: RequestPlan, admission: Admission, raw: bytes) -> ResponseJob | None:
     """Prepare a 2xx JSON response for the output side; None when it is not a completion to touch."""
     try:
-        body = json.loads(raw)
+        body = loads(raw)
     except ValueError:
         return None
     if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
@@ -582,12 +663,21 @@ def _replace_choice(choice: dict[str, Any], message: str | None) -> None:
     choice["finish_reason"] = "content_filter"
 
 
-def inject_detections(raw: bytes, detections: dict[str, Any]) -> bytes:
-    """Append the detections key to the host's JSON object without re-serialising what it wrote."""
+def inject_detections(raw: bytes, detections: dict[str, Any] | str) -> bytes:
+    """Append the detections key to the host's JSON object without re-serialising what it wrote.
+
+    ``detections`` is the object, or its JSON already.
+    """
+    encoded = detections if isinstance(detections, str) else _DUMPS(detections)
     end = raw.rstrip()
     inner = end[:-1].rstrip()
     separator = b"" if inner.endswith(b"{") else b","
-    return b'%b%b"%b":%b}' % (inner, separator, DETECTIONS_KEY.encode(), _DUMPS(detections).encode())
+    return b'%b%b"%b":%b}' % (inner, separator, DETECTIONS_KEY.encode(), encoded.encode())
+
+
+def _sides_json(sides: Mapping[str, Verdict]) -> str:
+    """The JSON of ``{side: verdict.detections}``, each side written by :meth:`Verdict.encode`."""
+    return "{" + ",".join(f"{_DUMPS(name)}:{verdict.encode()}" for name, verdict in sides.items()) + "}"
 
 
 def finish_response(
@@ -599,14 +689,16 @@ def finish_response(
     """
     plan, body = job.plan, job.body
     deployment = plan.deployment
-    detections: dict[str, Any] = {}
+    sides: dict[str, Verdict] = {}
     if job.admission.verdict is not None:
-        detections["input_guardrails"] = job.admission.verdict.detections
+        sides["input_guardrails"] = job.admission.verdict
     changed = job.changed
     verdict = None
     if deployment.output is not None and outcomes is not None:
         verdict = evaluate(deployment.output, job.texts, outcomes, latency_ms, withhold_when_blocked=True)
-        detections["output_guardrails"] = verdict.detections
+        sides["output_guardrails"] = verdict
+    detections = {name: side.detections for name, side in sides.items()}
+    if verdict is not None:
         if verdict.blocked:
             message = verdict.detections["result_message"]
             if deployment.output_block_mode == "error":
@@ -620,4 +712,4 @@ def finish_response(
     if changed or DETECTIONS_KEY in body:
         body[DETECTIONS_KEY] = detections
         return None, _DUMPS(body).encode(), verdict
-    return None, inject_detections(job.raw, detections), verdict
+    return None, inject_detections(job.raw, _sides_json(sides)), verdict

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._config import Side
-from ._engine import DETECTIONS_KEY, Outcome, Scanned, Verdict, evaluate, withhold
+from ._engine import DETECTIONS_KEY, Outcome, Scanned, Verdict, evaluate, loads, withhold
 from ._streaming import ChoiceAccumulator, SSEDecoder, SSEEvent, detections_chunk, encode_event
 from .detectors.base import ScanContext
 
@@ -146,10 +146,29 @@ class StreamGuard:
 
     # --- entry points -----------------------------------------------------------------------------
 
+    @property
+    def audit(self) -> bool:
+        """Audit mode: no scan before the end, so ``relay`` may stand in for ``feed``."""
+        return self.blocking is None
+
     def feed(self, data: bytes) -> Steps:
         out: list[bytes] = []
         for event in self.decoder.feed(data):
             yield from self._event(event, out)
+        return b"".join(out)
+
+    def relay(self, data: bytes) -> bytes:
+        """``feed`` in audit mode, without steps to drive: the bytes to send now.
+
+        Audit mode asks for no scan until ``close``, and this runs once per host chunk, so it spares the
+        adapters a generator (and its ``StopIteration``) per chunk.
+        """
+        if not self.audit:
+            raise RuntimeError("relay() is for audit mode; drive feed() in guard mode")
+        out: list[bytes] = []
+        for event in self.decoder.feed(data):
+            chunk = self._read(event)
+            out.append(chunk if isinstance(chunk, bytes) else self._audit(chunk, event))
         return b"".join(out)
 
     def close(self) -> Steps:
@@ -172,26 +191,35 @@ class StreamGuard:
 
     # --- events -----------------------------------------------------------------------------------
 
-    def _event(self, event: SSEEvent, out: list[bytes]) -> Steps:
+    def _read(self, event: SSEEvent) -> dict[str, Any] | bytes:
+        """The chunk an event carries (accumulated), or else the bytes to send for the event as it is.
+
+        Events without data and data that is not a JSON object go on untouched; ``[DONE]`` gives b"", as
+        ``close`` sends it after the detections chunk.
+        """
         data = event.data
         if data is None:
-            out.append(event.raw)
-            return b""
+            return event.raw
         if data.strip() == "[DONE]":
-            return b""  # sent by close(), after the detections chunk
+            return b""
         try:
-            chunk = json.loads(data)
+            chunk = loads(data)
         except ValueError:
             chunk = None
         if not isinstance(chunk, dict):
-            out.append(event.raw)
-            return b""
+            return event.raw
         self.saw_chunk = True
         self.accumulator.add(chunk)
-        if self.blocking is None:
+        return chunk
+
+    def _event(self, event: SSEEvent, out: list[bytes]) -> Steps:
+        chunk = self._read(event)
+        if isinstance(chunk, bytes):
+            out.append(chunk)
+        elif self.blocking is None:
             out.append(self._audit(chunk, event))
-            return b""
-        yield from self._guard(chunk, event, out)
+        else:
+            yield from self._guard(chunk, event, out)
         return b""
 
     def _restorer(self, index: int, tool: int = -1) -> _Restorer:

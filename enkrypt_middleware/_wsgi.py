@@ -328,11 +328,15 @@ class _Response:
 
     def _sse(self, head: list[bytes], chunks: Iterator[bytes]) -> Iterator[bytes]:
         guard = stream_guard(self.plan, self.admission)
-        out = _drive(guard.feed(b"".join((*self._drain(), *head))))
+
+        def feed(data: bytes) -> bytes:
+            return guard.relay(data) if guard.audit else _drive(guard.feed(data))
+
+        out = feed(b"".join((*self._drain(), *head)))
         while not guard.finished:  # once every choice is blocked, nothing more the host says can be sent
             yield out  # possibly b"": PEP 3333 asks middleware not to hold up the server's iteration
             chunk = next(chunks, None)
-            out = _drive(guard.feed(b"".join((*self._drain(), chunk or b""))))
+            out = feed(b"".join((*self._drain(), chunk or b"")))
             if chunk is None:
                 break
         self._close_app()

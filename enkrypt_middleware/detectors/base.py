@@ -35,11 +35,13 @@ Optional attributes a detector may have:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
 __all__ = [
     "NO_CONTEXT",
@@ -51,8 +53,25 @@ __all__ = [
     "Reporter",
     "ScanContext",
     "Span",
+    "compact_json",
     "default_report",
+    "json_string",
 ]
+
+compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""How the detections go on the wire: compact JSON, non-ASCII characters as they are."""
+
+
+def json_string(text: str) -> str:
+    """``compact_json(text)`` for a string, four times faster on a long one (a redacted prompt).
+
+    pydantic-core's serializer escapes exactly the characters ``json`` escapes, the same way (checked
+    over every code point); a lone surrogate, which it refuses, goes through ``json`` instead.
+    """
+    try:
+        return to_json(text).decode()
+    except ValueError:
+        return compact_json(text)
 
 
 class Span(BaseModel):
@@ -99,6 +118,10 @@ class Report:
     detected: bool
     summary: Mapping[str, Any]
     details: Any
+    details_json: str | None = None
+    """``compact_json(details)``, when the reporter has it without encoding ``details`` (a clean result
+    whose details are the same every time, but for a text): the engine then writes it as it is instead
+    of encoding ``details`` again. Leave it None unless it is exactly that."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,13 +21,15 @@ from pydantic import Field, field_validator
 
 from ._common import DetectorConfig
 from ._normalize import fold, fold_with_offsets, original_span
-from .base import Finding, Located, Report, Span
+from .base import Finding, Located, Report, Span, compact_json, json_string
 
 __all__ = ["KeywordDetector", "KeywordDetectorConfig"]
 
 _SPACE = " "  # the trie token standing for a run of whitespace
 _END = ""  # the trie key marking the end of a keyword
 _CLEAN = Finding(detected=False)
+#: The JSON of a report's ``details`` when no keyword was found, up to the value of ``redacted_text``.
+_NOTHING_HEAD = compact_json({"detected_keywords": [], "detected_counts": {}})[:-1] + ',"redacted_text":'
 
 
 class KeywordDetectorConfig(DetectorConfig):
@@ -196,6 +198,14 @@ class KeywordDetector:
         return Finding(detected=True, score=1.0, spans=spans)
 
     def report(self, findings: Sequence[Located]) -> Report:
+        if not any(item.finding.spans for item in findings):  # the common case: the texts are the redacted text
+            text = "\n".join(item.text for item in findings)
+            return Report(
+                detected=False,
+                summary={"keyword_detected": 0},
+                details={"detected_keywords": [], "detected_counts": {}, "redacted_text": text},
+                details_json=f"{_NOTHING_HEAD}{json_string(text)}}}",
+            )
         numbers: dict[str, int] = {}
         counts: dict[str, int] = {}
         redacted: list[str] = []

@@ -35,7 +35,7 @@ from typing import Literal
 from pydantic import Field
 
 from ._common import DetectorConfig
-from .base import Finding, Located, Report, Span
+from .base import Finding, Located, Report, Span, compact_json
 
 __all__ = ["ENTITY_GROUPS", "PIIConfig", "PIIDetector", "assign_placeholders"]
 
@@ -45,6 +45,8 @@ Entity = Literal["pii", "secrets", "ip_address", "url"]
 ENTITY_GROUPS: tuple[Entity, ...] = ("pii", "secrets", "ip_address", "url")
 
 _CLEAN = Finding(detected=False)
+#: ``details`` when no text had a span, as JSON: the same every time.
+_NOTHING_JSON = compact_json({group: {} for group in ENTITY_GROUPS})
 
 
 class PIIConfig(DetectorConfig):
@@ -675,6 +677,12 @@ class PIIDetector:
         return Finding(detected=True, score=1.0, spans=spans)
 
     def report(self, findings: Sequence[Located]) -> Report:
+        detected = any(item.finding.detected for item in findings)
+        if not any(item.finding.spans for item in findings):  # the common case: nothing to number
+            nothing: dict[str, dict[str, str]] = {group: {} for group in ENTITY_GROUPS}
+            return Report(
+                detected=detected, summary={"pii": int(detected)}, details=nothing, details_json=_NOTHING_JSON
+            )
         placeholders = assign_placeholders(findings)
         details: dict[str, dict[str, str]] = {group: {} for group in ENTITY_GROUPS}
         for item in findings:
@@ -682,5 +690,4 @@ class PIIDetector:
             for span in item.finding.spans:
                 value = text[span.start : span.end]
                 details.setdefault(span.group or _PII, {})[placeholders[value]] = value
-        detected = any(item.finding.detected for item in findings)
         return Report(detected=detected, summary={"pii": int(detected)}, details=details)

@@ -36,7 +36,7 @@ from typing import Literal
 from pydantic import Field
 
 from ._common import DetectorConfig
-from .base import Finding, Located, Report
+from .base import Finding, Located, Report, compact_json
 
 __all__ = ["SpongeAttackConfig", "SpongeDetector"]
 
@@ -45,6 +45,8 @@ _WEAK = 0.25
 _LENGTH = 0.75
 _DEFAULT_THRESHOLD = 0.5
 _CLEAN = Finding(detected=False)
+#: ``details`` of a report where nothing fired, as JSON.
+_NOTHING_JSON = compact_json({"sponge_attack_detected": False, "signals": []})
 
 
 class SpongeAttackConfig(DetectorConfig):
@@ -270,38 +272,45 @@ _NOTHING: frozenset[bytes] = frozenset()
 _COMMON_UNITS = _words(b"over stop end ending limit many until till long longest maximum count")
 
 
-def _relevant_anchors(vocabulary: set[bytes], words: list[bytes]) -> frozenset[bytes]:
+def _relevant_anchors(vocabulary: set[bytes], translated: bytes) -> frozenset[bytes]:
     """The anchor words worth reading around: the rare ones, and common ones only with their company.
 
-    ``words``: the text's words, lower-cased (``_WORDS``-translated).
+    ``translated``: the text through ``_WORDS`` (its words, lower-cased, between runs of spaces).
     """
     present = _ANCHORS.intersection(vocabulary)
     if not present:
         return _NOTHING
-    low = b" ".join(words)
     relevant = set(present - _UNITS - _COMMON_UNITS)  # forever, infinite, nonstop, primes, ...
-    if present & _UNITS and (not _BIG_NUMBER_WORDS.isdisjoint(vocabulary) or low.translate(None, _NON_DIGITS)):
+    if present & _UNITS and (not _BIG_NUMBER_WORDS.isdisjoint(vocabulary) or translated.translate(None, _NON_DIGITS)):
         relevant |= present & _UNITS
     for word in present.intersection(_COMPANY):
-        if any(phrase in low for phrase in _COMPANY[word]):
+        if _COMPANY[word].search(translated):
             relevant.add(word)
     return frozenset(relevant)
 
 
+def _phrases(*phrases: bytes) -> re.Pattern[bytes]:
+    """Finds any of ``phrases`` in a ``_WORDS``-translated text, whatever runs of spaces stand between words.
+
+    The same as looking for the phrase in the text's words joined by single spaces, without joining them.
+    """
+    return re.compile(b"|".join(b" +".join(map(re.escape, phrase.split())) for phrase in phrases))
+
+
 #: Common anchor words and the phrases that must occur for them to matter.
-_COMPANY: dict[bytes, tuple[bytes, ...]] = {
-    b"over": (b"over and over",),
-    b"stop": (b"never stop", b"not stop", b"t stop", b"not ever stop", b"non stop"),
-    b"end": (b"without end", b"the end of time"),
-    b"ending": (b"without ending",),
-    b"limit": (b"without limit",),
-    b"many": (b"as many times as",),
-    b"until": (b"until you", b"until the end"),
-    b"till": (b"till you", b"till the end"),
-    b"long": (b"as long as possible", b"as long as you can"),
-    b"longest": (b"longest possible",),
-    b"maximum": (b"maximum length", b"maximum tokens", b"maximum output"),
-    b"count": (b"count to", b"count up to", b"count from"),
+_COMPANY: dict[bytes, re.Pattern[bytes]] = {
+    b"over": _phrases(b"over and over"),
+    b"stop": _phrases(b"never stop", b"not stop", b"t stop", b"not ever stop", b"non stop"),
+    b"end": _phrases(b"without end", b"the end of time"),
+    b"ending": _phrases(b"without ending"),
+    b"limit": _phrases(b"without limit"),
+    b"many": _phrases(b"as many times as"),
+    b"until": _phrases(b"until you", b"until the end"),
+    b"till": _phrases(b"till you", b"till the end"),
+    b"long": _phrases(b"as long as possible", b"as long as you can"),
+    b"longest": _phrases(b"longest possible"),
+    b"maximum": _phrases(b"maximum length", b"maximum tokens", b"maximum output"),
+    b"count": _phrases(b"count to", b"count up to", b"count from"),
 }
 
 
@@ -428,9 +437,10 @@ class SpongeDetector:
     def signals(self, text: str) -> dict[str, float]:
         """The signals that fired on ``text``, with their strengths."""
         fired: dict[str, float] = {}
-        words = text.encode("ascii", "replace").translate(_WORDS).split()
+        translated = text.encode("ascii", "replace").translate(_WORDS)
+        words = translated.split()
         vocabulary = set(words)
-        relevant = _relevant_anchors(vocabulary, words)
+        relevant = _relevant_anchors(vocabulary, translated)
         if relevant:
             strength = _instruction_strength(text, relevant)
             if strength:
@@ -458,6 +468,13 @@ class SpongeDetector:
 
     def report(self, findings: Sequence[Located]) -> Report:
         detected = any(item.finding.detected for item in findings)
+        if not detected:
+            return Report(
+                detected=False,
+                summary={"sponge_attack": 0},
+                details={"sponge_attack_detected": False, "signals": []},
+                details_json=_NOTHING_JSON,
+            )
         signals: list[str] = []
         for item in findings:
             if item.finding.detected:
