@@ -38,7 +38,7 @@ import math
 import re
 import sys
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -53,6 +53,8 @@ __all__ = [
     "LazyLexicon",
     "LinearModel",
     "ModelColumns",
+    "decode_columns",
+    "encode_columns",
     "featurize",
     "lexicon",
     "norm_lines",
@@ -335,7 +337,7 @@ class LinearModel:
             "features": self.features,
         }
         if compact:
-            data["columns"] = _to_columns(self.weights, len(self.heads), digits)
+            data["columns"] = encode_columns(self.weights, len(self.heads), 10**digits)
         else:
             data["weights"] = {feature: list(row) for feature, row in self.weights.items()}
         data["meta"] = self.meta
@@ -383,7 +385,7 @@ class ModelColumns(NamedTuple):
         data = _read(name)
         heads = tuple(data["heads"])
         if "columns" in data:
-            features, columns = _read_columns(data["columns"], len(heads))
+            features, columns = decode_columns(data["columns"], len(heads))
         else:
             rows = data["weights"]
             features = list(rows)
@@ -399,11 +401,13 @@ def _read(name: str) -> dict[str, Any]:
     return data
 
 
-def _to_columns(weights: dict[str, tuple[float, ...]], heads: int, digits: int) -> dict[str, Any]:
+def encode_columns(weights: Mapping[str, Sequence[float]], heads: int, scale: int) -> dict[str, Any]:
+    """The compact layout of ``{feature: (weight per head)}``: the features as one string (``\\n``-separated)
+    and each head's weights as base64 of little-endian int32 in units of ``1 / scale`` (weights are rounded
+    to that). Shared by the ``LinearModel`` files (``columns``) and the ``toxicity`` model (``weights``)."""
     features = list(weights)
     if any("\n" in feature for feature in features):  # pragma: no cover - tokens never hold line breaks
         raise ValueError("a feature holds a line break")
-    scale = 10**digits
     values = []
     for h in range(heads):
         column = array("i", (round(weights[feature][h] * scale) for feature in features))
@@ -413,13 +417,16 @@ def _to_columns(weights: dict[str, tuple[float, ...]], heads: int, digits: int) 
     return {"features": "\n".join(features), "scale": scale, "values": values}
 
 
-def _from_columns(columns: dict[str, Any], heads: int) -> dict[str, tuple[float, ...]]:
-    features, values = _read_columns(columns, heads)
+def _from_columns(columns: Mapping[str, Any], heads: int) -> dict[str, tuple[float, ...]]:
+    features, values = decode_columns(columns, heads)
     return dict(zip(features, zip(*values, strict=True), strict=True))
 
 
-def _read_columns(columns: dict[str, Any], heads: int) -> tuple[list[str], list[list[float]]]:
-    """The features of a compact layout and each head's weights, as stored: ``value / scale``."""
+def decode_columns(columns: Mapping[str, Any], heads: int) -> tuple[list[str], list[list[float]]]:
+    """The inverse of :func:`encode_columns`: the features and each head's weights, as stored (``value / scale``).
+
+    Every step is one C loop (split, base64, ``array``, ``map``): no Python code runs per feature.
+    """
     features = columns["features"].split("\n") if columns["features"] else []
     scale = float(columns["scale"])
     values: list[list[float]] = []
@@ -431,6 +438,8 @@ def _read_columns(columns: dict[str, Any], heads: int) -> tuple[list[str], list[
         if len(column) != len(features):
             raise ValueError("model columns do not match the features")
         values.append(list(map(truediv, column, repeat(scale))))
+    if len(values) != heads:
+        raise ValueError(f"expected {heads} weight columns, got {len(values)}")
     return features, values
 
 

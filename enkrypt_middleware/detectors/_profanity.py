@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -106,33 +106,81 @@ class Term:
         return "mild" if self.severity < 1.5 else "strong" if self.severity < 2.5 else "severe"
 
 
+#: The columns of a row, after ``text``, in the order ``_terms`` reads them.
+_FIELDS = (
+    "canonical_form_1",
+    "canonical_form_2",
+    "canonical_form_3",
+    "category_1",
+    "category_2",
+    "category_3",
+    "severity_rating",
+)
+
+
+def _fields(row: Mapping[str, str]) -> list[str]:
+    return [row[name] for name in _FIELDS]
+
+
+def _terms(text: str, fields: Sequence[str], categories: dict[tuple[str, ...], frozenset[str]]) -> Term | None:
+    """The term of one row (``fields`` in ``_FIELDS`` order), or ``None`` when the row is dropped.
+
+    ``categories`` caches the short-name set of each combination of category columns (a few dozen occur).
+    """
+    tokens = tuple(tokenize(text))
+    if not tokens or (len(tokens) == 1 and (len(tokens[0]) < 3 or tokens[0].isdigit() or tokens[0] in _DROPPED)):
+        return None
+    canonical = tuple([form.lower() for form in fields[0:3] if form])
+    names = tuple(fields[3:6])
+    found = categories.get(names)
+    if found is None:
+        found = categories[names] = frozenset([CATEGORIES[category] for category in names if category])
+    ambiguous = len(tokens) == 1 and tokens[0] in _AMBIGUOUS
+    return Term(tokens, float(fields[6]), found, canonical, ambiguous)
+
+
+def _merge(terms: Iterable[Term | None]) -> dict[tuple[str, ...], Term]:
+    """Terms by their tokens; two spellings that normalise alike keep the stronger reading of both."""
+    merged: dict[tuple[str, ...], Term] = {}
+    for term in terms:
+        if term is None:
+            continue
+        old = merged.get(term.tokens)
+        if old is not None:
+            term = Term(
+                term.tokens,
+                max(old.severity, term.severity),
+                old.categories | term.categories,
+                tuple(dict.fromkeys(old.canonical + term.canonical)),
+                term.ambiguous,
+            )
+        merged[term.tokens] = term
+    return merged
+
+
 class WordList:
     """Normalised terms, indexed for ``find`` (the terms in a token list)."""
 
     __slots__ = ("_by_first", "_first_keys", "_single_keys", "_singles")
 
-    def __init__(self, rows: Sequence[dict[str, str]]) -> None:
-        merged: dict[tuple[str, ...], Term] = {}
-        for row in rows:
-            tokens = tuple(tokenize(row["text"]))
-            if not tokens or (len(tokens) == 1 and (len(tokens[0]) < 3 or tokens[0].isdigit())):
-                continue
-            if len(tokens) == 1 and tokens[0] in _DROPPED:
-                continue
-            categories = frozenset(CATEGORIES[row[f"category_{i}"]] for i in (1, 2, 3) if row[f"category_{i}"])
-            canonical = tuple(row[f"canonical_form_{i}"].lower() for i in (1, 2, 3) if row[f"canonical_form_{i}"])
-            ambiguous = len(tokens) == 1 and tokens[0] in _AMBIGUOUS
-            term = Term(tokens, float(row["severity_rating"]), categories, canonical, ambiguous)
-            old = merged.get(tokens)
-            if old is not None:  # two spellings that normalise alike: keep the stronger reading
-                term = Term(
-                    tokens,
-                    max(old.severity, term.severity),
-                    old.categories | term.categories,
-                    tuple(dict.fromkeys(old.canonical + term.canonical)),
-                    ambiguous,
-                )
-            merged[tokens] = term
+    def __init__(self, rows: Sequence[Mapping[str, str]]) -> None:
+        categories: dict[tuple[str, ...], frozenset[str]] = {}
+        self._index(_merge(_terms(row["text"], _fields(row), categories) for row in rows))
+
+    @classmethod
+    def from_csv(cls, text: str) -> WordList:
+        """The list from the text of its CSV file (header ``text``, ``canonical_form_1..3``, ``category_1..3``,
+        ``severity_rating``): read with ``csv.reader`` by column position, which costs a third of what
+        ``csv.DictReader`` (a dict per row) did on first use."""
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader)
+        columns = [header.index(name) for name in ("text", *_FIELDS)]
+        categories: dict[tuple[str, ...], frozenset[str]] = {}
+        words = cls.__new__(cls)
+        words._index(_merge(_terms(row[columns[0]], [row[i] for i in columns[1:]], categories) for row in reader))
+        return words
+
+    def _index(self, merged: dict[tuple[str, ...], Term]) -> None:
         #: One-token terms by their token; longer ones by their first token (longest first).
         self._singles: dict[str, Term] = {}
         by_first: dict[str, list[Term]] = {}
@@ -194,4 +242,4 @@ def _indices(tokens: list[str], token: str) -> list[int]:
 def word_list() -> WordList:
     """The shipped list, read from the installed package once per process."""
     raw = resources.files("enkrypt_middleware.detectors").joinpath("data").joinpath("profanity_en.csv").read_bytes()
-    return WordList(list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))))
+    return WordList.from_csv(raw.decode("utf-8"))

@@ -12,63 +12,57 @@ File format (``models/toxicity.json.gz``)::
     {"format": 2, "features": "toxicity", "heads": ["offensive", "hate"], "bias": [b0, b1],
      "weights": {"features": "w1\\nw2...", "scale": 10000, "values": [base64, base64]}, "meta": {...}}
 
-``values`` hold one column per head: little-endian int32 in units of ``1 / scale``.
+``weights`` is ``_linear``'s compact column layout (``encode_columns``): ``values`` hold one column per head,
+little-endian int32 in units of ``1 / scale``.
 """
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
-import sys
-from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from operator import truediv
 from typing import Any
 
-__all__ = ["FORMAT", "ToxicityModel", "decode_columns", "encode_columns"]
+from ._linear import ModelColumns, decode_columns, encode_columns
+
+__all__ = ["FORMAT", "SCALE", "ToxicityModel", "load_columns", "read_columns"]
 
 FORMAT = 2
+#: Weights are stored in units of ``1 / SCALE`` (the training script rounds them to four decimals).
+SCALE = 10_000
 
 
-def encode_columns(table: Mapping[str, Sequence[float]], heads: int, scale: int = 10_000) -> dict[str, Any]:
-    """``{feature: (value per head)}`` as one string of features and a base64 int32 column per head."""
-    features = list(table)
-    if any("\n" in feature for feature in features):  # pragma: no cover - tokens never hold line breaks
-        raise ValueError("a feature holds a line break")
-    values = []
-    for h in range(heads):
-        column = array("i", (round(table[feature][h] * scale) for feature in features))
-        if sys.byteorder == "big":  # pragma: no cover
-            column.byteswap()
-        values.append(base64.b64encode(column.tobytes()).decode("ascii"))
-    return {"features": "\n".join(features), "scale": scale, "values": values}
+def read_columns(data: Mapping[str, Any], name: str = "toxicity") -> ModelColumns:
+    """A decoded model file as columns: the features and, per head, each feature's weight (``value / scale``).
+
+    What scoring reads (``toxicity.make_resources``): no tuple per feature, no dict, so that loading the shipped
+    model is a few C loops over its 40,000 features rather than a Python loop.
+    """
+    if data.get("format") != FORMAT:
+        raise ValueError(f"toxicity model: unsupported format {data.get('format')!r}")
+    heads = tuple(data["heads"])
+    features, columns = decode_columns(data["weights"], len(heads))
+    bias = tuple(float(b) for b in data["bias"])
+    return ModelColumns(name, heads, bias, features, columns, str(data.get("features", "toxicity")))
 
 
-def decode_columns(data: Mapping[str, Any], heads: int) -> dict[str, tuple[float, ...]]:
-    """The inverse of :func:`encode_columns`."""
-    features = data["features"].split("\n") if data["features"] else []
-    scale = float(data["scale"])
-    columns: list[list[float]] = []
-    for encoded in data["values"][:heads]:
-        column = array("i")
-        column.frombytes(base64.b64decode(encoded))
-        if sys.byteorder == "big":  # pragma: no cover
-            column.byteswap()
-        if len(column) != len(features):
-            raise ValueError("model columns do not match the features")
-        columns.append(list(map(truediv, column, [scale] * len(column))))
-    if len(columns) != heads:
-        raise ValueError(f"expected {heads} columns, got {len(columns)}")
-    return dict(zip(features, zip(*columns, strict=True), strict=True))
+@cache
+def load_columns(name: str = "toxicity") -> ModelColumns:
+    """The model ``name`` from the installed package, as columns (read once per process)."""
+    path = resources.files("enkrypt_middleware.detectors") / "models" / f"{name}.json.gz"
+    return read_columns(json.loads(gzip.decompress(path.read_bytes())), name)
 
 
 @dataclass(frozen=True, slots=True)
 class ToxicityModel:
-    """Linear heads over binary features: ``weights[feature][head]`` (see the module docstring)."""
+    """Linear heads over binary features: ``weights[feature][head]`` (see the module docstring).
+
+    The training script's view of a model (it builds one, scores with it, writes it); the detector reads the
+    shipped file with :func:`load_columns` instead.
+    """
 
     heads: tuple[str, ...]
     bias: tuple[float, ...]
@@ -78,25 +72,23 @@ class ToxicityModel:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ToxicityModel:
-        if data.get("format") != FORMAT:
-            raise ValueError(f"toxicity model: unsupported format {data.get('format')!r}")
-        heads = tuple(data["heads"])
-        return cls(
-            heads,
-            tuple(float(b) for b in data["bias"]),
-            decode_columns(data["weights"], len(heads)),
-            dict(data.get("meta", {})),
-            str(data.get("features", "toxicity")),
-        )
+        columns = read_columns(data)
+        weights = dict(zip(columns.features, zip(*columns.columns, strict=True), strict=True))
+        return cls(columns.heads, columns.bias, weights, dict(data.get("meta", {})), columns.feature_set)
+
+    def columns(self) -> ModelColumns:
+        """The weights as columns (what ``read_columns`` gives for this model's file, before rounding)."""
+        heads = range(len(self.heads))
+        table = [[row[h] for row in self.weights.values()] for h in heads]
+        return ModelColumns("toxicity", self.heads, self.bias, list(self.weights), table, self.features)
 
     def to_dict(self) -> dict[str, Any]:
-        heads = len(self.heads)
         return {
             "format": FORMAT,
             "features": self.features,
             "heads": list(self.heads),
             "bias": list(self.bias),
-            "weights": encode_columns(self.weights, heads),
+            "weights": encode_columns(self.weights, len(self.heads), SCALE),
             "meta": self.meta,
         }
 
@@ -104,10 +96,3 @@ class ToxicityModel:
         """The gzip-compressed JSON file, byte-for-byte reproducible (sorted keys, fixed mtime)."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
-
-    @staticmethod
-    @cache
-    def load(name: str = "toxicity") -> ToxicityModel:
-        """The model ``name`` from the installed package (read once per process)."""
-        path = resources.files("enkrypt_middleware.detectors") / "models" / f"{name}.json.gz"
-        return ToxicityModel.from_dict(json.loads(gzip.decompress(path.read_bytes())))

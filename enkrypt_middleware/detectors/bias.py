@@ -44,7 +44,7 @@ from typing import Any, Literal
 from ._common import DetectorConfig
 from ._groups import GROUP, GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 from ._profanity import tokenize
-from ._text import alternatives, regex, sentences
+from ._text import alternatives, regex, sentences, sentences_around
 from ._toxicity_rules import GROUP_TOKEN, group_string
 from .base import Finding, Located, Report, Span
 from .toxicity import analyze
@@ -212,7 +212,7 @@ def find_bias(text: str) -> tuple[float, list[tuple[int, int]], str]:
     spans: list[tuple[int, int]] = []
     pieces: list[str] = []
     pos = 0
-    for start, end in _candidates(text, _clauses(text), _GATE.intersection(vocabulary)):
+    for start, end in _candidates(text, _GATE.intersection(vocabulary)):
         sentence = text[start:end]
         tokens = tokenize(sentence)
         if _GATE.isdisjoint(tokens):
@@ -237,26 +237,26 @@ def find_bias(text: str) -> tuple[float, list[tuple[int, int]], str]:
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
-def _candidates(text: str, clauses: list[tuple[int, int]], words: Set[str]) -> list[tuple[int, int]]:
+def _candidates(text: str, words: Set[str]) -> list[tuple[int, int]]:
     """The clauses that may hold one of ``words`` (the text's group words) as a token, in order.
 
     Tokenising every clause of a long text to find the few with a group word cost more than the rest of
-    the detector. A clause ends at a separator, so its tokens are tokens of the whole text, where each
-    group word is found with ``str.find`` (in the lower-cased text with apostrophes dropped, as
-    ``tokenize`` drops them), kept if it is a whole token, and mapped back to the clause around it. The
-    result is a superset: each candidate is still tokenised and gated. ``tokenize`` folds a text that is
-    not ASCII, which moves offsets: every clause of such a text is a candidate.
+    the detector, and so did finding every sentence of it. A clause ends at a separator, so its tokens are
+    tokens of the whole text, where each group word is found with ``str.find`` (in the lower-cased text with
+    apostrophes dropped, as ``tokenize`` drops them), kept if it is a whole token, and mapped back to the
+    clause around it, from only the sentences around those places (``_text.sentences_around``). The result
+    is a superset: each candidate is still tokenised and gated. ``tokenize`` folds a text that is not ASCII,
+    which moves offsets: every clause of such a text is a candidate.
     """
     if not text.isascii():
-        return clauses
+        return _clauses(text, sentences(text))
     lowered = text.lower()
     # where each apostrophe was, as an index into ``lowered`` once they are dropped
     shifts: list[int] = []
     if "'" in lowered:
         shifts = [match.start() - count for count, match in enumerate(re.finditer("'", lowered))]
         lowered = lowered.replace("'", "")
-    firsts = [start for start, _ in clauses]
-    found: set[int] = set()
+    origins: set[int] = set()
     for word in words:
         size = len(word)
         at = lowered.find(word)
@@ -265,17 +265,22 @@ def _candidates(text: str, clauses: list[tuple[int, int]], words: Set[str]) -> l
             if (not at or lowered[at - 1] not in _TOKEN_CHARS) and (
                 end == len(lowered) or lowered[end] not in _TOKEN_CHARS
             ):
-                origin = at + bisect_right(shifts, at)
-                index = bisect_right(firsts, origin) - 1
-                if index >= 0 and origin < clauses[index][1]:
-                    found.add(index)
+                origins.add(at + bisect_right(shifts, at))
             at = lowered.find(word, at + 1)
+    clauses = _clauses(text, sentences_around(text, origins))
+    firsts = [start for start, _ in clauses]
+    found: set[int] = set()
+    for origin in origins:
+        index = bisect_right(firsts, origin) - 1
+        if index >= 0 and origin < clauses[index][1]:
+            found.add(index)
     return [clauses[index] for index in sorted(found)]
 
 
-def _clauses(text: str) -> list[tuple[int, int]]:
+def _clauses(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences ``spans`` of ``text``, those longer than ``_MAX_SENTENCE`` cut into clauses."""
     out: list[tuple[int, int]] = []
-    for start, end in sentences(text):
+    for start, end in spans:
         if end - start <= _MAX_SENTENCE:
             out.append((start, end))
             continue

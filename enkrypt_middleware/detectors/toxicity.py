@@ -81,9 +81,9 @@ from pydantic import Field
 
 from . import _toxicity_rules as rules
 from ._common import DetectorConfig
-from ._linear import sigmoid
+from ._linear import ModelColumns, sigmoid
 from ._profanity import Term, WordList, tokenize, word_list
-from ._toxicity_model import ToxicityModel
+from ._toxicity_model import ToxicityModel, load_columns
 from .base import Finding, Located, Report
 
 __all__ = ["LABELS", "ToxicityConfig", "ToxicityDetector", "analyze", "features"]
@@ -145,36 +145,38 @@ def features(tokens: Sequence[str], terms: Sequence[Term]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Resources:
-    model: ToxicityModel
+    bias: tuple[float, float]
     words: WordList
-    #: Each word's weights as one complex number, ``offensive + 1j * hate``: a window's two sums are then one
-    #: ``sum(map(...))`` over its words, in C, with one dict lookup per word.
-    word_weights: dict[str, complex]
-    #: Word-list features ("#...") and their weights.
-    lexical: dict[str, tuple[float, ...]]
-    word_keys: frozenset[str]
+    #: Each feature's weights as one complex number, ``offensive + 1j * hate``: a window's two sums are then one
+    #: ``sum(map(...))`` over its words, in C, with one dict lookup per word. The word-list features ("#...")
+    #: are in it too: no token holds a "#", so they never meet a window's words.
+    weights: dict[str, complex]
+    #: The keys of ``weights`` (a set intersects a window's tokens faster than a dict's keys), and the word-list
+    #: features among them.
+    keys: frozenset[str]
     lexical_keys: frozenset[str]
 
 
-def make_resources(model: ToxicityModel) -> _Resources:
-    """What scoring needs around ``model`` (the training script scores with a model not yet saved)."""
-    if model.heads != ("offensive", "hate"):
-        raise ValueError(f"toxicity model: expected heads offensive, hate; got {model.heads}")
-    words: dict[str, complex] = {}
-    lexical: dict[str, tuple[float, ...]] = {}
-    for feature, row in model.weights.items():
-        if feature.startswith("#"):
-            lexical[feature] = row
-        elif " " in feature:
-            raise ValueError(f"toxicity model: unexpected feature {feature!r}")
-        else:
-            words[feature] = complex(row[0], row[1])
-    return _Resources(model, word_list(), words, lexical, frozenset(words), frozenset(lexical))
+def make_resources(model: ToxicityModel | ModelColumns) -> _Resources:
+    """What scoring needs around ``model`` (the training script scores with a model not yet saved).
+
+    Built from the model's columns with C loops only (``map``, ``zip``, ``dict``, ``frozenset``): a Python loop
+    over the 40,000 features, and a tuple per feature, were most of the detector's first use.
+    """
+    columns = model.columns() if isinstance(model, ToxicityModel) else model
+    if columns.heads != ("offensive", "hate") or columns.feature_set != FEATURE_SET:
+        raise ValueError(f"toxicity model: expected heads offensive, hate over {FEATURE_SET!r} features")
+    features = columns.features
+    offensive, hate = columns.columns
+    weights = dict(zip(features, map(complex, offensive, hate), strict=True))
+    lexical = frozenset([feature for feature in features if feature[0] == "#"])
+    bias0, bias1 = columns.bias
+    return _Resources((bias0, bias1), word_list(), weights, frozenset(weights), lexical)
 
 
 @cache
 def _resources() -> _Resources:
-    return make_resources(ToxicityModel.load(MODEL_NAME))
+    return make_resources(load_columns(MODEL_NAME))
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,13 @@ _last: list[tuple[str, Analysis]] = []
 
 
 def analyze(text: str, res: _Resources | None = None) -> Analysis:
-    """Tokens and word-list hits of ``text``; the last result is kept, so detectors on one text share it."""
+    """Tokens and word-list hits of ``text``; the last result is kept, so detectors on one text share it.
+
+    The kept result is returned only for the very object it was computed from (``is``, not ``==``: comparing
+    two long texts costs a pass over them). That can never be another text's analysis: ``_last`` holds a
+    reference to the text, so no other string can be given its identity while the result is kept, and the
+    text and its analysis are replaced together, as one tuple, so a thread never sees one without the other.
+    """
     if res is not None:
         return _analyze(text, res.words)
     last = _last[0] if _last else None
@@ -214,21 +222,24 @@ def model_probabilities(analysis: Analysis, res: _Resources | None = None) -> tu
     instead of building every feature string.
     """
     res = res or _resources()
-    weight = res.word_weights.__getitem__
-    lexical = res.lexical
-    bias0, bias1 = res.model.bias
+    weight = res.weights.__getitem__
+    bias0, bias1 = res.bias
     tokens = analysis.tokens
-    hits = analysis.hits
+    # each window's word-list terms, in text order (one pass over the hits, not one per window)
+    terms: dict[int, list[Term]] = {}
+    for index, term in analysis.hits:
+        terms.setdefault(index // WINDOW, []).append(term)
     best0 = best1 = -math.inf
     for start in range(0, max(len(tokens), 1), WINDOW):
-        total = sum(map(weight, res.word_keys.intersection(tokens[start : start + WINDOW])), 0j)
+        total = sum(map(weight, res.keys.intersection(tokens[start : start + WINDOW])), 0j)
         total0, total1 = bias0 + total.real, bias1 + total.imag
-        if hits:
-            found = {f for index, term in hits if start <= index < start + WINDOW for f in term_features(term)}
+        window_terms = terms.get(start // WINDOW)
+        if window_terms:
+            found = {feature for term in window_terms for feature in term_features(term)}
             for feature in res.lexical_keys.intersection(found):
-                row = lexical[feature]
-                total0 += row[0]
-                total1 += row[1]
+                value = weight(feature)
+                total0 += value.real
+                total1 += value.imag
         best0 = max(best0, total0)
         best1 = max(best1, total1)
     return sigmoid(best0), sigmoid(best1)

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import random
 import re
+from bisect import bisect_right
 
 import pytest
 
 from enkrypt_middleware.detectors import BUILTIN_DETECTORS, bias
 from enkrypt_middleware.detectors._profanity import tokenize
-from enkrypt_middleware.detectors._text import _SENTENCE_END
+from enkrypt_middleware.detectors._text import _ABBREVIATIONS, _SENTENCE_END, _ends, sentences, sentences_around
 from enkrypt_middleware.detectors.base import Located
 from enkrypt_middleware.detectors.bias import BiasConfig, BiasDetector, find_bias
 
@@ -121,10 +122,10 @@ def test_candidates_hold_every_clause_with_a_group_word() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
         if rng.random() < 0.1:
             text = text * 30  # long sentences, cut into clauses
-        clauses = bias._clauses(text)
+        clauses = bias._clauses(text, sentences(text))
         words = bias._GATE.intersection(tokenize(text))
         gated = [clause for clause in clauses if not bias._GATE.isdisjoint(tokenize(text[clause[0] : clause[1]]))]
-        candidates = bias._candidates(text, clauses, words)
+        candidates = bias._candidates(text, words)
         assert set(gated) <= set(candidates), text
         assert candidates == sorted(set(candidates))
 
@@ -140,3 +141,48 @@ def test_sentence_ends_are_found_as_by_the_plain_pattern() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
         expected = [(match.span(), match.group()) for match in _PLAIN_SENTENCE_END.finditer(text)]
         assert [(match.span(), match.group()) for match in _SENTENCE_END.finditer(text)] == expected, text
+
+
+def _sequential_sentences(text: str) -> list[tuple[int, int]]:
+    """``sentences`` as first written: every candidate end decided by the last word since the last kept end."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if match.group()[0] == ".":
+            before = text[start : match.start()].rsplit(None, 1)
+            last = before[-1].lower() if before else ""
+            if "." in last or len(last) == 1 or last in _ABBREVIATIONS:
+                continue
+        span = text[start:end]
+        if span.strip():
+            spans.append((start + len(span) - len(span.lstrip()), end - len(span) + len(span.rstrip())))
+        start = end
+    span = text[start:]
+    if span.strip():
+        spans.append((start + len(span) - len(span.lstrip()), len(text) - len(span) + len(span.rstrip())))
+    return spans
+
+
+_SENTENCE_PIECES = ["a", "word", "Dr", "e.g", "U.S", "J", " ", " ", "  ", "\n", "\n\n", "\n- ", "\n1. ", ".", ".", "!"]
+_SENTENCE_PIECES += ["?", "...", '"', "'", ")", "]", "\t", "\u00a0", "\u2003", "x.y", "etc", "mr", "-", "\u2022", "no"]
+
+
+def test_sentences_decided_pairwise_are_the_sequential_ones() -> None:
+    rng = random.Random(5)
+    for _ in range(20000):
+        text = "".join(rng.choice(_SENTENCE_PIECES) for _ in range(rng.randint(0, 40)))
+        assert sentences(text) == _sequential_sentences(text), text
+
+
+def test_sentences_around_positions_are_those_of_the_whole_text() -> None:
+    rng = random.Random(6)
+    for size in [40] * 3000 + [1500] * 300:  # long texts are read from fresh points before each position
+        text = "".join(rng.choice(_SENTENCE_PIECES) for _ in range(rng.randint(0, size)))
+        positions = rng.sample(range(len(text) + 1), min(len(text) + 1, rng.randint(0, 6)))
+        ends = [0, *_ends(text, 0), len(text)]
+        expected: set[tuple[int, int]] = set()
+        for position in positions:
+            index = min(bisect_right(ends, position), len(ends) - 1)
+            expected.update(span for span in sentences(text) if ends[index - 1] <= span[0] < ends[index])
+        assert sentences_around(text, positions) == sorted(expected), (text, positions)

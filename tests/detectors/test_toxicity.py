@@ -2,14 +2,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
+import random
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from enkrypt_middleware.detectors import BUILTIN_DETECTORS
+from enkrypt_middleware.detectors import BUILTIN_DETECTORS, toxicity
+from enkrypt_middleware.detectors._linear import sigmoid
 from enkrypt_middleware.detectors._profanity import tokenize, word_list
+from enkrypt_middleware.detectors._toxicity_model import ToxicityModel, load_columns
 from enkrypt_middleware.detectors.base import Finding, Located
 from enkrypt_middleware.detectors.toxicity import LABELS, ToxicityConfig, ToxicityDetector, scores
 
@@ -176,3 +181,59 @@ def test_model_round_trips_through_its_file_format() -> None:
     assert model.dumps() == again.dumps()  # reproducible bytes
     with pytest.raises(ValueError):
         ToxicityModel.from_dict({**model.to_dict(), "format": 1})
+
+
+# --- the faster paths give what the plain ones gave (issue 5) -----------------------------------------------------
+
+
+def _packaged_model() -> ToxicityModel:
+    path = resources.files("enkrypt_middleware.detectors").joinpath("models").joinpath("toxicity.json.gz")
+    return ToxicityModel.from_dict(json.loads(gzip.decompress(path.read_bytes())))
+
+
+def test_scoring_holds_every_weight_of_the_model_file_exactly() -> None:
+    model = _packaged_model()
+    res = toxicity.make_resources(load_columns())
+    assert res.bias == model.bias
+    assert len(res.weights) == len(model.weights) == 40_000
+    assert all(res.weights[feature] == complex(*row) for feature, row in model.weights.items())
+    assert res.keys == frozenset(model.weights)
+    assert res.lexical_keys == {feature for feature in model.weights if feature.startswith("#")}
+    again = toxicity.make_resources(model)  # the training script's way, from a model in memory
+    assert again.weights == res.weights
+    assert (again.keys, again.lexical_keys, again.bias) == (res.keys, res.lexical_keys, res.bias)
+
+
+def _plain_probabilities(model: ToxicityModel, text: str) -> tuple[float, float]:
+    """The model's definition: per 64-token window, bias plus the weights of the set of its features."""
+    tokens = tokenize(text)
+    hits = word_list().find(tokens)
+    best = [-math.inf, -math.inf]
+    for start in range(0, max(len(tokens), 1), toxicity.WINDOW):
+        terms = [term for index, term in hits if start <= index < start + toxicity.WINDOW]
+        present = set(toxicity.features(tokens[start : start + toxicity.WINDOW], terms)) & model.weights.keys()
+        for head in (0, 1):
+            best[head] = max(best[head], model.bias[head] + sum(model.weights[f][head] for f in present))
+    return sigmoid(best[0]), sigmoid(best[1])
+
+
+def test_window_scores_are_the_plain_sums_of_the_file_weights() -> None:
+    model = _packaged_model()
+    rng = random.Random(7)
+    terms = [" ".join(term) for term in word_list()._singles] + [text for text, _ in TOXIC] + BENIGN + IMPLICIT_HATE
+    texts = [*terms, *(" ".join(rng.choices(terms + BENIGN * 20, k=rng.randint(2, 120))) for _ in range(300))]
+    for text in texts:
+        # the same numbers, summed in another order
+        assert toxicity.model_probabilities(toxicity.analyze(text)) == pytest.approx(
+            _plain_probabilities(model, text), rel=1e-12, abs=1e-15
+        ), text
+
+
+def test_the_shared_analysis_is_never_that_of_another_text() -> None:
+    first = "you stupid bitch " * 3
+    equal = "".join(["you stupid bitch "] * 3)  # the same characters, another object
+    assert equal == first and equal is not first
+    assert toxicity.analyze(first) is toxicity.analyze(first)  # detectors on one text share it
+    assert toxicity.analyze(equal).tokens == tokenize(first)
+    assert toxicity.analyze("have a nice day").tokens == ["have", "a", "nice", "day"]
+    assert toxicity.analyze(first).hits != [] and toxicity.analyze("have a nice day").hits == []
