@@ -499,6 +499,7 @@ def _remote_side(
     ref: _PolicyRef, where: str, remote: _RemotePolicy, enkrypt: _Enkrypt, cache: CacheSettings | None
 ) -> tuple[DetectorEntry, ...]:
     """The entries of a side whose policy Enkrypt evaluates: one group, plus Enkrypt's PII redaction."""
+    from .detectors.pii import PIIDetector
     from .remote.policy import EnkryptGroup, EnkryptPIIGroup
 
     client = enkrypt.client()
@@ -508,8 +509,9 @@ def _remote_side(
     redaction = isinstance(ref, InputPolicyRef) and ref.additional_config.pii_redaction
     if redaction and "pii" in payload:  # redaction needs positions, which only /guardrails/pii answers
         local, options = _build_detector("pii", remote.raw["pii"], f"{where}.pii", {})
-        pii = EnkryptPIIGroup(client, local, options, blocks="pii" in ref.block)  # type: ignore[arg-type]
-        entries = pii.entries(cacheable)
+        assert isinstance(local, PIIDetector)  # the built-in `pii` (the fallback when a call fails)
+        pii = EnkryptPIIGroup(client, local, options, blocks="pii" in ref.block, cacheable=cacheable)
+        entries = (pii.entry(),)
         payload = {name: value for name, value in payload.items() if name != "pii"}
     if payload or remote.saved is not None:
         group = EnkryptGroup(
@@ -673,8 +675,10 @@ def _enkrypt_redaction(
     replaced: list[DetectorEntry] = []
     for entry in entries:
         if entry.name == "pii" and entry.group is None and isinstance(entry.detector, PIIDetector):
-            group = EnkryptPIIGroup(enkrypt.client(), entry.detector, entry.options, blocks=entry.blocks)
-            replaced.extend(group.entries(cache.enabled))
+            group = EnkryptPIIGroup(
+                enkrypt.client(), entry.detector, entry.options, blocks=entry.blocks, cacheable=cache.enabled
+            )
+            replaced.append(group.entry())
         else:
             replaced.append(entry)
     return tuple(replaced)

@@ -33,7 +33,7 @@ from ._exceptions import (
 )
 from ._models import validate_chat_request, validate_completion_request
 from .detectors._common import COMPLIANCE_MAPPING
-from .detectors.base import Located, ScanContext
+from .detectors.base import Located, ScanContext, compact_json
 from .detectors.pii import assign_placeholders
 
 __all__ = [
@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 DETECTIONS_KEY = "enkrypt_policy_detections"
-_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_DUMPS = compact_json
 
 
 @dataclass(slots=True)

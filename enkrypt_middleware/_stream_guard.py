@@ -29,7 +29,6 @@ guard
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -38,11 +37,11 @@ from typing import Any
 from ._config import Side
 from ._engine import DETECTIONS_KEY, Outcome, Scanned, Verdict, evaluate, loads, withhold
 from ._streaming import ChoiceAccumulator, SSEDecoder, SSEEvent, detections_chunk, encode_event
-from .detectors.base import ScanContext
+from .detectors.base import ScanContext, compact_json
 
 __all__ = ["ScanRequest", "StreamGuard", "Steps"]
 
-_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_DUMPS = compact_json
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]{0,40}_[0-9]{1,6}>")
 #: A trailing fragment that may still grow into a placeholder: held until the next delta.
 _PARTIAL = re.compile(r"<[A-Z0-9_]{0,48}$")

@@ -10,6 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
+from .enkrypt_api import api, enkrypt_server  # noqa: F401  (fixtures of the remote-detector tests)
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEED = SHARED / "seeds" / "ai-proxy-chat-completions.openapi.yaml"
 

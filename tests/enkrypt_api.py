@@ -15,11 +15,11 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -275,10 +275,21 @@ class EnkryptAPI:
         return 200, {"text": text, "key": key}
 
 
-@contextmanager
-def running(api_key: str) -> Iterator[EnkryptAPI]:
-    """A stand-in served on loopback for the block's duration, its ``base_url`` set."""
-    api = EnkryptAPI(api_key)
+KEY = "ek-test-7f3a9c1e5b2d4f60"
+"""The API key the stand-in accepts (tests assert it never shows in errors or logs)."""
+
+
+@pytest.fixture(scope="module")
+def enkrypt_server() -> Iterator[EnkryptAPI]:
+    """A stand-in served on loopback for a test module, its ``base_url`` set."""
+    api = EnkryptAPI(KEY)
     with serve(api.app) as url:
         api.base_url = url
         yield api
+
+
+@pytest.fixture
+def api(enkrypt_server: EnkryptAPI) -> EnkryptAPI:
+    """The module's stand-in, forgetting what earlier tests recorded and scripted."""
+    enkrypt_server.reset()
+    return enkrypt_server

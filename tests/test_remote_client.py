@@ -11,7 +11,7 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from functools import partial
@@ -35,9 +35,8 @@ from enkrypt_middleware.remote import (
     retry_after_s,
 )
 
-from .enkrypt_api import INJECTION, EnkryptAPI, Reply, Shape, refused_url, running
+from .enkrypt_api import INJECTION, KEY, EnkryptAPI, Reply, Shape, refused_url
 
-KEY = "ek-test-7f3a9c1e5b2d4f60"
 DETECTORS: dict[str, dict[str, Any]] = {
     "injection_attack": {"enabled": True},
     "toxicity": {"enabled": True},
@@ -113,18 +112,6 @@ class Calls:
         with pytest.raises(RemoteError) as caught:
             await self.detect(texts, **options)
         return caught.value
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EnkryptAPI]:
-    with running(KEY) as api:
-        yield api
-
-
-@pytest.fixture
-def api(server: EnkryptAPI) -> EnkryptAPI:
-    server.reset()
-    return server
 
 
 @pytest.fixture(params=["async", "sync"])

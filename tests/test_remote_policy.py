@@ -7,7 +7,6 @@ What the stand-in received is asserted on its side (paths, headers, bodies); fai
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,27 +16,14 @@ from starlette.responses import Response, StreamingResponse
 from enkrypt_middleware import ConfigError, EnkryptMiddleware, EnkryptWSGIMiddleware, load_config
 
 from .conftest import assert_detections_shape
-from .enkrypt_api import INJECTION, EnkryptAPI, Reply, refused_url, running
+from .enkrypt_api import INJECTION, KEY, EnkryptAPI, Reply, refused_url
 from .hosts import make_host, sse_chunks
 from .streams import content_of, parse_events
 from .wsgi_hosts import PlainHost
 
-KEY = "ek-middleware-5c1d9e"
 CHAT = "/v1/chat/completions"
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EnkryptAPI]:
-    with running(KEY) as api:
-        yield api
-
-
-@pytest.fixture
-def api(server: EnkryptAPI) -> EnkryptAPI:
-    server.reset()
-    return server
 
 
 def remote_config(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Detector
 
-__all__ = ["COMPLIANCE_MAPPING", "DetectorConfig"]
+__all__ = ["COMPLIANCE_MAPPING", "DetectorConfig", "http_base_url"]
 
 
 class DetectorConfig(BaseModel):
@@ -45,6 +45,13 @@ _EMPTY: dict[str, list[str]] = {
     "eu_ai_act": [],
     "iso_iec_standards": [],
 }
+
+
+def http_base_url(value: str) -> str:
+    """A remote backend's base URL (the judge, the Enkrypt API): http(s) only, without a trailing slash."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("base_url must start with http:// or https://")
+    return value.rstrip("/")
 
 
 def _mapping(**values: list[str]) -> Mapping[str, list[str]]:

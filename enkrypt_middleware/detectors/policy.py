@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from ._common import DetectorConfig
+from ._common import DetectorConfig, http_base_url
 from ._normalize import fold
 from ._text import STOPWORDS, sentences, stem, words
 from ._topics import expand
@@ -142,12 +142,7 @@ class JudgeConfig(BaseModel):
         description='Ask for `response_format: {"type": "json_object"}` (turn off for servers without it).',
     )
 
-    @field_validator("base_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value.rstrip("/")
+    _http = field_validator("base_url")(http_base_url)
 
     def key(self) -> str | None:
         """The API key, from ``api_key`` or the ``api_key_env`` variable (read when the config is built)."""

@@ -41,6 +41,7 @@ import anyio.lowlevel
 import httpx
 
 from enkrypt_middleware._exceptions import EnkryptMiddlewareError
+from enkrypt_middleware.detectors._common import http_base_url
 
 __all__ = ["CircuitBreaker", "ErrorKind", "JsonCaller", "RemoteError", "Resilience", "retry_after_s"]
 
@@ -302,9 +303,7 @@ class JsonCaller:
         transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = http_base_url(base_url)
         self.resilience = resilience or Resilience()
         self.breaker = CircuitBreaker(self.resilience.breaker_failures, self.resilience.breaker_cooldown_s, clock=clock)
         self._headers = {"Accept": "application/json", **headers}

@@ -29,6 +29,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from enkrypt_middleware.detectors._common import http_base_url
+
 from ._http import JsonCaller, RemoteError, Resilience
 from ._placeholders import placeholder_map
 from ._results import DetectorResult, RemoteResult
@@ -95,12 +97,7 @@ class EnkryptSettings(BaseModel):
         "own `on_error`).",
     )
 
-    @field_validator("base_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value.rstrip("/")
+    _http = field_validator("base_url")(http_base_url)
 
     @field_validator("api_key")
     @classmethod

@@ -62,8 +62,6 @@ def remote_report(name: str, findings: Sequence[Located]) -> Report:
 class _RemoteView:
     """The detector object behind one entry of a group (what ``check`` and ``scan`` see)."""
 
-    inline = False
-
     def __init__(self, name: str, group: EnkryptGroup | EnkryptPIIGroup) -> None:
         self.name = name
         self._group = group
@@ -180,31 +178,29 @@ class EnkryptPIIGroup:
     ``details.pii.remote_error`` says why.
     """
 
-    def __init__(self, client: EnkryptClient, local: PIIDetector, options: DetectorConfig, *, blocks: bool) -> None:
+    def __init__(
+        self, client: EnkryptClient, local: PIIDetector, options: DetectorConfig, *, blocks: bool, cacheable: bool
+    ) -> None:
         self.client = client
         self.local = local
         self.timeout_ms = client.settings.budget_ms
         identity = json.dumps(["pii", client.settings.base_url, local.entities])
         self.fingerprint = blake2b(identity.encode(), digest_size=16).digest()
-        self.options = options
-        self.blocks = blocks
-
-    def entries(self, cacheable: bool) -> tuple[DetectorEntry, ...]:
         self._entry = DetectorEntry(
             name="pii",
             detector=_RemoteView("pii", self),
-            options=self.options,
-            blocks=self.blocks,
-            block_message=self.options.block_message or self.local.block_message,
+            options=options,
+            blocks=blocks,
+            block_message=options.block_message or local.block_message,
             mode="async",
             report=self.report,
             fingerprint=self.fingerprint,
             cacheable=cacheable,
             group=self,
         )
-        return (self._entry,)
 
-    def entry(self, name: str) -> DetectorEntry:
+    def entry(self, name: str = "pii") -> DetectorEntry:
+        """The one entry of this group, whatever the name."""
         return self._entry
 
     async def answer(self, texts: Sequence[str]) -> list[Mapping[str, Finding]]:
