@@ -32,7 +32,7 @@ import html
 import re
 from collections.abc import Callable, Iterable, Set
 from functools import cache
-from itertools import compress, repeat
+from itertools import compress
 from operator import not_
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -300,11 +300,14 @@ def _guarded(source: str) -> str:
     all those first words after the space: ``" (?=ignore|disregard|...)(?:ignore ...|...)"``.
 
     ``re`` skips in C from space to space, but at each one it tried every alternative, each with its own
-    group of dozens of verbs, a few microseconds per word of the sentence. The lookahead is one flat
-    alternation of words starting with a letter, which ``re`` rejects with one comparison each, so the
+    group of dozens of verbs, a few microseconds per word of the sentence. The lookahead lets the
     alternatives run only where one can start. It changes no match: every alternative starts with a word
     of the lookahead, and a lookahead consumes nothing. ``source`` is returned as is if an alternative
     starts otherwise.
+
+    The lookahead's words are written as a trie (``_trie``: ``(?:ignore|i(?:gnore|nstead))`` becomes
+    ``i(?:gnore|nstead)``), so that ``re``, which tries the alternatives of a group one by one, compares each
+    character of the text once rather than once per word starting with it.
     """
     parts = alternatives(source)
     words: dict[str, None] = {}
@@ -313,7 +316,35 @@ def _guarded(source: str) -> str:
         if leading is None:
             return source
         words.update(dict.fromkeys(leading))
-    return f" (?={'|'.join(words)})(?:{'|'.join(part[1:] for part in parts)})"
+    return f" (?={_trie(list(words))})(?:{'|'.join(part[1:] for part in parts)})"
+
+
+_PLAIN_WORDS = re.compile(r"[a-z ]+")
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of ``words`` that matches where one of them starts (for a lookahead): a trie when every
+    word is plain letters and spaces, else the words as they are, joined by ``|``.
+
+    A word that another starts with is left out ("do" is enough for "do not"): in a lookahead, where what
+    follows is not consumed, the shorter one matches wherever the longer one does.
+    """
+    if not all(_PLAIN_WORDS.fullmatch(word) for word in words):
+        return "|".join(words)
+    prefixes = sorted(set(words))
+    kept = [word for index, word in enumerate(prefixes) if not any(word.startswith(p) for p in prefixes[:index])]
+    return _branch(kept)
+
+
+def _branch(words: list[str]) -> str:
+    """A trie of ``words`` (sorted, none a prefix of another, none empty) as a regular expression."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    branches = [head + (_branch(tails) if tails != [""] else "") for head, tails in groups.items()]
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
 
 
 @cache
@@ -437,20 +468,27 @@ def word_hits(lines: list[list[str]], vocabulary: Set[str], negated: set[int] | 
 
     ``vocabulary`` is the set of every line's words. A rule runs only if the text has a word of each of its
     ``needs``, and then only on the lines that have a word of each: the lines with a first need of any
-    active rule are found first, with one set test per line.
+    active rule are found first, with one set test per line, and each of those lines' needed words are
+    collected once (a set of a few words), against which every rule's needs are tested.
     """
     out: list[tuple[int, Hit]] = []
-    active = [rule for rule in _WORD_RULES if not any(need.isdisjoint(vocabulary) for need in rule.needs)]
+    needed = _NEEDED.intersection(vocabulary)  # the text's words that some rule needs: a small set
+    active = [rule for rule in _WORD_RULES if not any(map(needed.isdisjoint, rule.needs))]
     if not active:
         return out
-    present = frozenset().union(*(rule.needs[0].intersection(vocabulary) for rule in active))
-    candidates = list(compress(range(len(lines)), map(not_, map(present.isdisjoint, lines))))
+    present = frozenset().union(*(needed.intersection(rule.needs[0]) for rule in active))
+    found = {
+        index: needed.intersection(lines[index])
+        for index in compress(range(len(lines)), map(not_, map(present.isdisjoint, lines)))
+    }
+    units: dict[int, str] = {}
     for rule in active:
-        for index in candidates:
-            tokens = lines[index]
-            if any(map(frozenset.isdisjoint, rule.needs, repeat(tokens))):
+        for index, words in found.items():
+            if any(map(words.isdisjoint, rule.needs)):
                 continue
-            unit = " " + " ".join(tokens) + " "
+            unit = units.get(index)
+            if unit is None:
+                unit = units[index] = " " + " ".join(lines[index]) + " "
             for match in _rule_regex(rule.pattern).finditer(unit):
                 if rule.hit.kind == "injection" and _negated(unit, match.start()):
                     if negated is not None:
@@ -471,8 +509,9 @@ _MARKERS = (
     r"assistant|user)\|>|\[/?inst\]|<</?sys>>|<start_of_turn>|<end_of_turn>|\[/?system\]|<\s*/?\s*system\s*>|"
     r"###\s*(?:system|instruction)s?\s*:"
 )
-#: "system override", "admin override" from a word start (checked on each match, see ``template_hits``).
-_OVERRIDES = (r"system\s+override\b", r"admin\s+override\b")
+#: "system override", "admin override" from a word start (checked on each match, see ``template_hits``), each
+#: with its first word, which must occur for it to match.
+_OVERRIDES = (("system", r"system\s+override\b"), ("admin", r"admin\s+override\b"))
 _SYSTEM_PROMPT = r"system\s+prompt\b"
 _BEGIN_END = r"\b(?:begin|end)\s+(?:of\s+)?system\s+prompt\b"
 _WORD_CHAR = re.compile(r"\w")
@@ -501,7 +540,9 @@ def template_hits(lowered: str) -> list[tuple[int, int]]:
     if "<" in lowered or "[" in lowered or "#" in lowered:
         spans += [match.span() for match in regex(_MARKERS).finditer(lowered)]
     if "override" in lowered:
-        for source in _OVERRIDES:
+        for word, source in _OVERRIDES:
+            if word not in lowered:
+                continue
             spans += [
                 match.span()
                 for match in regex(source).finditer(lowered)

@@ -42,7 +42,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from itertools import chain, compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import add, not_, truediv
 from typing import Any, NamedTuple
 
@@ -196,22 +196,86 @@ def norm_lines(
     ``memo`` caches how odd tokens (digits, leet symbols) resolve; a caller that tokenises many texts
     against one lexicon passes the same dict each time (it is cleared when it grows past 50,000 entries).
     """
+    return split_lines(text, lexicon, memo).lines
+
+
+class Lines(NamedTuple):
+    """A text's lines of ``norm_words`` tokens (``split_lines``)."""
+
+    lines: list[list[str]]
+    #: Every line's tokens, in order.
+    flat: list[str]
+    #: Whether ``flat`` is the text's tokens as split, nothing undone (then it is the list ``tokens`` given to
+    #: ``split_lines``, when one was).
+    raw: bool
+    #: The encoded text with every token byte an ``x``, a space at the start of each line and at the end: the
+    #: tokens as split have one of ``n`` bytes or more if and only if ``b"x" * n in spaced``.
+    spaced: bytes
+
+
+def split_lines(
+    text: str,
+    lexicon: Collection[str] = frozenset(),
+    memo: dict[str, list[str]] | None = None,
+    tokens: list[str] | None = None,
+) -> Lines:
+    """``norm_lines(text, lexicon, memo)``, and the lines' tokens as one list.
+
+    ``tokens``: the text's tokens before leetspeak and spelled-out letters are undone (the white-space split of
+    its encoded form), when the caller has them (``injection_attack`` shares ``toxicity``'s tokens of a plain
+    ASCII text): they are not split again.
+
+    The text is split once, as a whole, and cut into lines by counting each line's tokens in C, in ``spaced``:
+    the encoded text with every token byte an ``x`` and a space at the start of every line (and at the end),
+    where a token starts at each ``" x"``. That replaced a ``split`` per line and a ``chain`` of them.
+    Leetspeak is undone on the lines with a digit or a symbol (one ``translate`` shows which), spelled-out
+    letters on the lines with four one-letter tokens in a row, which one search of ``spaced`` rules out for
+    most texts (``_SPELLED_RUN``), rather than measuring every token.
+    """
     data = _encode(text, _LINE_TABLE)
-    raw_lines = data.split(b"\n")
-    lines = [line.decode("ascii").split() for line in raw_lines]
-    if data.translate(None, _LETTERS_AND_SPACES):  # some token is not all letters
+    spaced = (b" " + data.translate(_SHAPE_TABLE) + b" ").replace(b"\n", b"\n ")
+    counts = list(map(bytes.count, spaced.split(b"\n"), repeat(b" x")))
+    starts = list(accumulate(counts, initial=0))
+    if tokens is None or len(tokens) != starts[-1]:  # a caller's tokens always match; stay safe
+        tokens = data.decode("ascii").split()
+    lines = list(map(tokens.__getitem__, map(slice, starts, starts[1:])))
+    changed: list[int] = []  # lines whose tokens leetspeak changed
+    odd = data.translate(None, _LETTERS_AND_SPACE)  # digits, leet symbols and line breaks
+    if len(odd) != len(lines) - 1:  # some token is not all letters
         if memo is None:
             memo = {}
         elif len(memo) > _MEMO_LIMIT:
             memo.clear()
-        odd = map(bytes.translate, raw_lines, repeat(None), repeat(_LETTERS_AND_SPACES))
-        for index in compress(range(len(lines)), odd):  # the lines with such a token
-            lines[index] = _deleet_tokens(lines[index], lexicon, memo)
-    if _SPELLED in _lengths(chain.from_iterable(lines)):
-        for index, tokens in enumerate(lines):
-            if len(tokens) >= _MIN_SPELLED and _SPELLED in _lengths(tokens):
-                lines[index] = _join_spelled(tokens, lexicon)
-    return lines
+        for index in compress(range(len(lines)), odd.split(b"\n")):  # the lines with such a token
+            fixed = _deleet_tokens(lines[index], lexicon, memo)
+            if fixed != lines[index]:
+                lines[index] = fixed
+                changed.append(index)
+    joined = False
+    # A run can only be in a line as split (``spaced`` shows those lines) or in a line leetspeak changed.
+    if _SPELLED_RUN.search(spaced) or any(_SPELLED in _lengths(lines[index]) for index in changed):
+        for index, line in enumerate(lines):
+            if len(line) >= _MIN_SPELLED and _SPELLED in _lengths(line):
+                lines[index] = _join_spelled(line, lexicon)
+                joined = True
+    if changed or joined:
+        return Lines(lines, list(chain.from_iterable(lines)), False, spaced)
+    return Lines(lines, tokens, True, spaced)
+
+
+def _shape_table() -> bytes:
+    table = bytearray(b"x" * 256)
+    table[ord(" ")] = ord(" ")
+    table[ord("\n")] = ord("\n")
+    return bytes(table)
+
+
+#: Every byte of a token (what ``_encode`` leaves besides spaces and line breaks) to ``x``.
+_SHAPE_TABLE = _shape_table()
+#: Four one-byte tokens in a row in a line of ``split_lines``'s ``spaced``, where every token follows a space. It
+#: starts with the literal ``" x "`` (a one-byte token, a few dozen in 10 KB of prose), which ``re`` looks for
+#: in C; ``" x"`` alone would have been tried at every token.
+_SPELLED_RUN = re.compile(rb" x  *x +x +x[ \n]")
 
 
 def _fold_error(error: UnicodeError) -> tuple[str, int]:
@@ -236,6 +300,8 @@ def _encode(text: str, table: bytes) -> bytes:
 #: What ``_encode`` leaves that is not a digit or a leet symbol: deleting it from the bytes tells in one C pass
 #: whether any token needs ``_deleet`` (joining the tokens and asking ``isalpha`` cost a split and a join).
 _LETTERS_AND_SPACES = b"abcdefghijklmnopqrstuvwxyz \n"
+#: The same, line breaks kept (``split_lines`` reads which lines hold such a token).
+_LETTERS_AND_SPACE = b"abcdefghijklmnopqrstuvwxyz "
 
 
 def _lengths(tokens: Iterable[str]) -> bytes:

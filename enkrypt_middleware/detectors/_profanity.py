@@ -21,10 +21,11 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 from ._normalize import fold
 
-__all__ = ["Term", "WordList", "tokenize", "word_list"]
+__all__ = ["Term", "Tokens", "WordList", "tokenize", "tokens_of", "word_list"]
 
 # --- tokens ---------------------------------------------------------------------------------------------------
 
@@ -52,6 +53,34 @@ def tokenize(text: str) -> list[str]:
     if not text.isascii():
         text = fold(text).replace("\u2019", "")
     return text.encode("ascii", "replace").translate(_TABLE, b"'").decode("ascii").split()
+
+
+class Tokens(NamedTuple):
+    """A text's ``tokenize`` tokens and their set."""
+
+    tokens: list[str]
+    vocabulary: frozenset[str]
+
+
+_last: list[tuple[str, Tokens]] = []
+
+
+def tokens_of(text: str) -> Tokens:
+    """``tokenize(text)`` and its set; the last result is kept, so that the detectors that read one text
+    (``toxicity``, ``nsfw``, ``bias``, and ``injection_attack`` for a plain ASCII text) tokenise it once.
+
+    Neither the list nor the set may be changed by a caller. The kept result is returned only for the very
+    object it was computed from (``is``, not ``==``: comparing two long texts costs a pass over them), which
+    ``_last`` holds, so no other string can be given its identity meanwhile; text and result are replaced
+    together, as one tuple, so a thread never sees one without the other.
+    """
+    last = _last[0] if _last else None
+    if last is not None and last[0] is text:
+        return last[1]
+    tokens = tokenize(text)
+    result = Tokens(tokens, frozenset(tokens))
+    _last[:] = [(text, result)]
+    return result
 
 
 # --- the list -------------------------------------------------------------------------------------------------

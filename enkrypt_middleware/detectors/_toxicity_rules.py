@@ -13,7 +13,8 @@ cannot make matching slow.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
+from typing import NamedTuple
 
 from ._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 
@@ -71,15 +72,30 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _phrases(text: str) -> tuple[tuple[frozenset[str], str], ...]:
-    """``|``-separated phrases as (their words, the phrase padded with spaces) pairs."""
-    phrases = [phrase.strip() for phrase in text.split("|")]
-    return tuple((frozenset(phrase.split()), f" {phrase} ") for phrase in phrases if phrase)
+class _Phrases(NamedTuple):
+    """Fixed phrases by their first word: (their words, the phrase padded with spaces) pairs."""
+
+    firsts: frozenset[str]
+    by_first: dict[str, tuple[tuple[frozenset[str], str], ...]]
 
 
-def _has_phrase(phrases: tuple[tuple[frozenset[str], str], ...], vocabulary: Set[str], padded: str) -> bool:
-    """Whether one of ``phrases`` occurs; ``in`` runs only for phrases whose words all occur."""
-    return any(words <= vocabulary and phrase in padded for words, phrase in phrases)
+def _phrases(text: str) -> _Phrases:
+    """``|``-separated phrases, indexed by their first word."""
+    out: dict[str, list[tuple[frozenset[str], str]]] = {}
+    for phrase in (phrase.strip() for phrase in text.split("|")):
+        if phrase:
+            out.setdefault(phrase.split()[0], []).append((frozenset(phrase.split()), f" {phrase} "))
+    return _Phrases(frozenset(out), {first: tuple(pairs) for first, pairs in out.items()})
+
+
+def _has_phrase(phrases: _Phrases, vocabulary: Set[str], padded: Callable[[], str]) -> bool:
+    """Whether one of ``phrases`` occurs: only the phrases whose first word occurs are looked at, and ``in``
+    runs only for those whose words all occur (``padded()``: the tokens joined, with a space at each end)."""
+    for first in phrases.firsts.intersection(vocabulary):
+        for words, phrase in phrases.by_first[first]:
+            if words <= vocabulary and phrase in padded():
+                return True
+    return False
 
 
 def _alt(words: Set[str] | Sequence[str]) -> str:
@@ -127,10 +143,12 @@ _ADDRESSED_PHRASES = _phrases(
 )
 
 
-def insult_strength(tokens: list[str], vocabulary: Set[str], padded: str, extra: Sequence[int] = ()) -> float:
+def insult_strength(
+    tokens: list[str], vocabulary: Set[str], padded: Callable[[], str], extra: Sequence[int] = ()
+) -> float:
     """How clearly the text insults someone: 0.9 addressed to the reader, 0.7 about a person, else 0.
 
-    ``padded`` is the tokens joined by spaces with a space at each end; ``extra``: positions of more insulting
+    ``padded()`` is the tokens joined by spaces with a space at each end; ``extra``: positions of more insulting
     words (the word list's insults, in any spelling).
     """
     present = INSULT_WORDS.intersection(vocabulary)
@@ -222,7 +240,7 @@ class Rules:
         self.dehumanising = dehumanising
 
 
-def _threat(tokens: list[str], vocabulary: Set[str], padded: str) -> tuple[float, bool]:
+def _threat(tokens: list[str], vocabulary: Set[str], padded: Callable[[], str]) -> tuple[float, bool]:
     present = _THREAT_ANCHORS.intersection(vocabulary)
     threat = 0.0
     group = False
@@ -277,7 +295,13 @@ def _dehumanising(tokens: list[str], vocabulary: Set[str]) -> bool:
 def read_rules(tokens: list[str], vocabulary: Set[str], insults: Sequence[int] = ()) -> Rules:
     """Apply every rule to a text's tokens (``vocabulary`` is ``set(tokens)``; ``insults``: positions of the
     word list's insulting terms)."""
-    padded = f" {' '.join(tokens)} "
+    joined: list[str] = []
+
+    def padded() -> str:  # joined when a phrase's words all occur, not before
+        if not joined:
+            joined.append(f" {' '.join(tokens)} ")
+        return joined[0]
+
     threat, group = _threat(tokens, vocabulary, padded)
     insult = insult_strength(tokens, vocabulary, padded, insults)
     return Rules(threat, group, insult, _dehumanising(tokens, vocabulary))

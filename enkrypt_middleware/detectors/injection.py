@@ -4,7 +4,7 @@ How a text is scored:
 
 1. It is cut into sentences (at ``.``/``?``/``!`` followed by white space, and at line breaks) and
    each sentence is tokenised with Unicode tricks, leetspeak and letter spacing undone
-   (``_linear.norm_lines``).
+   (``_linear.split_lines``; a plain ASCII text's words as split are ``toxicity``'s tokens, computed once for both).
 2. The model (``models/injection.json.gz``, trained by ``training/train_injection.py`` with three heads:
    ``attack``, ``injection``, ``jailbreak``) scores the whole text when it has at most 400 words (as in
    training). It also scans every sentence of three words or more, 32-word windows of longer sentences
@@ -42,7 +42,7 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_right
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence, Set
 from functools import cache, partial
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, and_, sub
@@ -52,8 +52,9 @@ from pydantic import Field
 
 from . import _injection_rules as rules
 from ._common import DetectorConfig
-from ._linear import LazyLexicon, LinearModel, ModelColumns, lexicon, norm_lines, sigmoid
+from ._linear import LazyLexicon, LinearModel, Lines, ModelColumns, lexicon, sigmoid, split_lines
 from ._normalize import fold, fold_with_offsets, original_span
+from ._profanity import tokens_of
 from .base import Finding, Located, Report
 
 __all__ = ["DEFAULT_THRESHOLD", "InjectionAttackConfig", "InjectionAttackDetector"]
@@ -80,6 +81,7 @@ _RESCORE = 3
 _PIECE_MARGIN = 1.5
 #: A token this long may be an encoded payload.
 _LONG_TOKEN = 16
+_LONG_RUN = b"x" * _LONG_TOKEN
 #: Characters of ``most_unsafe_content`` at most.
 _MAX_CONTENT = 1000
 #: How deep decoded payloads are decoded again.
@@ -142,23 +144,32 @@ class _Scorer:
             model.heads, model.bias, model.features, model.columns, LazyLexicon(partial(lexicon, model.features))
         )
 
-    def lines(self, text: str) -> list[list[str]]:
-        return norm_lines(text, self.lexicon, self.memo)
+    def lines(self, text: str, tokens: list[str] | None = None) -> Lines:
+        return split_lines(text, self.lexicon, self.memo, tokens)
 
     def logit(self, tokens: list[str], head: int) -> float:
         """A head's logit for a run of words (unigrams and bigrams, each counted once)."""
-        return self._logit(self._features(tokens), head)
+        return self.logit_of(self.features(tokens), head)
 
-    def probabilities(self, tokens: list[str]) -> dict[str, float]:
-        features = self._features(tokens)  # built once for every head
-        return {head: sigmoid(self._logit(features, h)) for h, head in enumerate(self.heads)}
+    def probabilities(self, tokens: list[str], features: set[str] | None = None) -> dict[str, float]:
+        """Each head's probability for a run of words (``features``: its ``features(tokens)``, if known)."""
+        if features is None:
+            features = self.features(tokens)  # built once for every head
+        return {head: sigmoid(self.logit_of(features, h)) for h, head in enumerate(self.heads)}
 
     @staticmethod
-    def _features(tokens: list[str]) -> set[str]:
+    def features(tokens: list[str]) -> set[str]:
+        """The unigrams and bigrams of a run of words."""
         return {*tokens, *map(add, tokens, map(" ".__add__, islice(tokens, 1, None)))}
 
-    def _logit(self, features: set[str], head: int) -> float:
-        return self.biases[head] + sum(map(self.tables[head].get, features, repeat(0.0)))
+    def logit_of(self, features: set[str], head: int) -> float:
+        """A head's logit for a run of words' ``features``.
+
+        ``math.fsum`` rather than ``sum``: the set's order follows the process's string hashes, and a plain sum
+        of floats in another order can differ in its last bits; ``fsum`` is exact, so a text scores the same in
+        every process.
+        """
+        return self.biases[head] + math.fsum(map(self.tables[head].get, features, repeat(0.0)))
 
 
 @cache
@@ -166,10 +177,20 @@ def _scorer() -> _Scorer:
     return _Scorer.shipped(MODEL_NAME)
 
 
-class _Text:
-    """A text cut into sentences and words: sentence ``i`` is ``text[spans[i]]`` and ``flat[starts[i]:starts[i+1]]``."""
+#: Characters kept inside ``norm12`` tokens but not ``_profanity.tokenize``'s: a plain ASCII text without them has
+#: the same tokens in both, before leetspeak and spelled-out letters are undone.
+_LEET_CHARACTERS = "@$|!+"
 
-    __slots__ = ("flat", "lines", "spans", "starts", "text")
+
+class _Text:
+    """A text cut into sentences and words: sentence ``i`` is ``text[spans[i]]`` and ``flat[starts[i]:starts[i+1]]``.
+
+    ``vocabulary`` is the set of the words. For a plain ASCII text, the words as split are ``toxicity``'s tokens
+    (``_profanity.tokens_of``): the list and its set are computed once for both detectors, and reused here as
+    they are when no leetspeak or spelled-out word had to be undone.
+    """
+
+    __slots__ = ("flat", "lines", "long", "spans", "starts", "text", "vocabulary")
 
     def __init__(self, text: str, scorer: _Scorer) -> None:
         marked = text.replace(". ", ".\n")
@@ -190,10 +211,18 @@ class _Text:
         starts = list(accumulate(map((1).__add__, map(len, parts)), initial=0))
         self.text = text
         self.spans = list(zip(starts, map(add, starts, map(len, parts)), strict=False))
-        self.lines = scorer.lines(marked)
+        shared = tokens_of(text) if text.isascii() and not any(map(text.__contains__, _LEET_CHARACTERS)) else None
+        lines = scorer.lines(marked, None if shared is None else shared.tokens)
+        self.lines = lines.lines
+        self.flat = lines.flat
+        self.vocabulary: Set[str] = shared.vocabulary if shared is not None and lines.raw else frozenset(self.flat)
+        #: Whether a word has _LONG_TOKEN characters or more (a byte search, when the words are as split).
+        self.long = _LONG_RUN in lines.spaced if lines.raw else max(map(len, self.vocabulary), default=0) >= _LONG_TOKEN
         if len(self.lines) != len(self.spans):  # folding keeps line breaks, so this cannot happen; stay safe
-            self.lines = [scorer.lines(part)[0] if part else [] for part in parts]
-        self.flat = list(chain.from_iterable(self.lines))
+            self.lines = [scorer.lines(part).lines[0] if part else [] for part in parts]
+            self.flat = list(chain.from_iterable(self.lines))
+            self.vocabulary = frozenset(self.flat)
+            self.long = max(map(len, self.vocabulary), default=0) >= _LONG_TOKEN
         self.starts = list(accumulate(map(len, self.lines), initial=0))
 
     def blank(self, indices: set[int]) -> None:
@@ -281,6 +310,12 @@ def _gather(values: list[float], indices: list[int]) -> Iterable[float]:
     return map(values.__getitem__, indices)
 
 
+def _logit(scorer: _Scorer, flat: list[str], piece: _Piece, rescored: dict[tuple[int, int], float]) -> float:
+    """The attack logit of ``piece``'s words, looked up in ``rescored`` when the piece was rescored already."""
+    logit = rescored.get((piece[1], piece[2]))
+    return scorer.logit(flat[piece[1] : piece[2]], scorer.attack) if logit is None else logit
+
+
 class InjectionAttackDetector:
     """Prompt injection and jailbreak detector; see the module docstring."""
 
@@ -324,7 +359,7 @@ class InjectionAttackDetector:
         doc = _Text(text, scorer)
         if not doc.flat and text.isascii():
             return _NOTHING
-        vocabulary = set(doc.flat)
+        vocabulary = doc.vocabulary
         negated: set[int] = set()
         word_hits = rules.word_hits(doc.lines, vocabulary, negated)
         if negated:
@@ -336,16 +371,20 @@ class InjectionAttackDetector:
         # best few pieces, which must beat it by _PIECE_MARGIN.
         best_logit = -math.inf
         best: _Piece | None = None
+        best_features: set[str] | None = None  # kept for the probabilities of the best piece
         pieces = _pieces(scorer, doc)
         if flat and len(flat) <= _MAX_WHOLE:
-            best_logit = scorer.logit(flat, scorer.attack)
+            best_features = scorer.features(flat)
+            best_logit = scorer.logit_of(best_features, scorer.attack)
             best = (best_logit, 0, len(flat), 0, len(doc.lines) - 1, None)
+        rescored: dict[tuple[int, int], float] = {}  # attack logits by word span, for the report below
         for piece in heapq.nlargest(_RESCORE, pieces):
             if best is not None and piece[1] == 0 and piece[2] == len(flat):
                 continue
-            logit = scorer.logit(flat[piece[1] : piece[2]], scorer.attack) - _PIECE_MARGIN
-            if logit > best_logit:
-                best_logit, best = logit, piece
+            piece_features = scorer.features(flat[piece[1] : piece[2]])
+            logit = rescored[piece[1], piece[2]] = scorer.logit_of(piece_features, scorer.attack)
+            if logit - _PIECE_MARGIN > best_logit:
+                best_logit, best, best_features = logit - _PIECE_MARGIN, piece, piece_features
         score = sigmoid(best_logit) if best is not None else 0.0
 
         # Rules and decoded payloads, per sentence: the strongest one names the sentence and the reason,
@@ -360,22 +399,23 @@ class InjectionAttackDetector:
             return _NOTHING
         score = max(score, hit_score)
 
+        features: set[str] | None = None
         if hit is not None:
             words = doc.lines[hit_sentence]
             content = doc.content(hit_sentence, hit_sentence, None)
         else:
             assert best is not None
             _, a, b, first, last, window = best
-            words = flat[a:b]
+            words, features = flat[a:b], best_features
             if first != last:
                 # Several sentences: report the one that scores highest on its own.
                 singles = [p for p in pieces if first <= p[3] == p[4] <= last and p[5] is None]
                 top = heapq.nlargest(_RESCORE, singles)
                 if top:
-                    single = max(top, key=lambda p: scorer.logit(flat[p[1] : p[2]], scorer.attack))
+                    single = max(top, key=lambda p: _logit(scorer, flat, p, rescored))
                     first = last = single[3]
             content = doc.content(first, last, window)
-        probabilities = scorer.probabilities(words)
+        probabilities = scorer.probabilities(words, features)
         p_injection = probabilities.get("injection", 0.0)
         p_jailbreak = probabilities.get("jailbreak", 0.0)
         if hit is not None:
@@ -386,7 +426,7 @@ class InjectionAttackDetector:
         return _Result(score, p_injection, p_jailbreak, content, hit.reason if hit is not None else "")
 
     def _rules(
-        self, doc: _Text, depth: int, word_hits: list[tuple[int, rules.Hit]], vocabulary: set[str]
+        self, doc: _Text, depth: int, word_hits: list[tuple[int, rules.Hit]], vocabulary: Set[str]
     ) -> list[tuple[int, float, rules.Hit]]:
         """``(sentence index, score, hit)`` of every rule that matched and every decoded payload that scored."""
         text, lines, flat = doc.text, doc.lines, doc.flat
@@ -417,12 +457,7 @@ class InjectionAttackDetector:
         if depth >= _MAX_DEPTH:
             return out
         payloads: list[tuple[int, str, str]] = []
-        long_tokens = (
-            dict.fromkeys(token for token in flat if len(token) >= _LONG_TOKEN)
-            # the vocabulary holds every word of ``flat`` (and of blanked lines), once: fewer to measure
-            if vocabulary and max(map(len, vocabulary)) >= _LONG_TOKEN
-            else {}
-        )
+        long_tokens = dict.fromkeys(token for token in flat if len(token) >= _LONG_TOKEN) if doc.long else {}
         for start, _, decoded, how in rules.decoded_payloads(text, lowered if ascii_text else "", long_tokens):
             payloads.append((doc.sentence_at(start), decoded, how))
         if not rules.ROT13_GATES.isdisjoint(vocabulary):

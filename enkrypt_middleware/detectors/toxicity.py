@@ -72,9 +72,11 @@ hate speech.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
+from operator import mul
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -82,8 +84,8 @@ from pydantic import Field
 from . import _toxicity_rules as rules
 from ._common import DetectorConfig
 from ._linear import ModelColumns, sigmoid
-from ._profanity import Term, WordList, tokenize, word_list
-from ._toxicity_model import ToxicityModel, load_columns
+from ._profanity import Term, WordList, tokens_of, word_list
+from ._toxicity_model import SCALE, ToxicityModel, load_columns
 from .base import Finding, Located, Report
 
 __all__ = ["LABELS", "ToxicityConfig", "ToxicityDetector", "analyze", "features"]
@@ -147,9 +149,11 @@ def features(tokens: Sequence[str], terms: Sequence[Term]) -> list[str]:
 class _Resources:
     bias: tuple[float, float]
     words: WordList
-    #: Each feature's weights as one complex number, ``offensive + 1j * hate``: a window's two sums are then one
-    #: ``sum(map(...))`` over its words, in C, with one dict lookup per word. The word-list features ("#...")
-    #: are in it too: no token holds a "#", so they never meet a window's words.
+    #: Each feature's weights as one complex number, ``offensive + 1j * hate``, in units of ``1 / SCALE`` (whole
+    #: numbers): a window's two sums are then one ``sum(map(...))`` over its words, in C, with one dict lookup
+    #: per word, and exact, so the same in whatever order the set of the window's words is visited (that order
+    #: follows the process's string hashes; sums of fractions in another order can differ in their last bits).
+    #: The word-list features ("#...") are in it too: no token holds a "#", so they never meet a window's words.
     weights: dict[str, complex]
     #: The keys of ``weights`` (a set intersects a window's tokens faster than a dict's keys), and the word-list
     #: features among them.
@@ -168,10 +172,15 @@ def make_resources(model: ToxicityModel | ModelColumns) -> _Resources:
         raise ValueError(f"toxicity model: expected heads offensive, hate over {FEATURE_SET!r} features")
     features = columns.features
     offensive, hate = columns.columns
-    weights = dict(zip(features, map(complex, offensive, hate), strict=True))
+    weights = dict(zip(features, map(complex, _units(offensive), _units(hate)), strict=True))
     lexical = frozenset([feature for feature in features if feature[0] == "#"])
     bias0, bias1 = columns.bias
     return _Resources((bias0, bias1), word_list(), weights, frozenset(weights), lexical)
+
+
+def _units(weights: list[float]) -> Iterator[int]:
+    """``weights`` in units of ``1 / SCALE``, whole numbers (the shipped weights are stored so), in C loops."""
+    return map(round, map(mul, weights, repeat(SCALE)))
 
 
 @cache
@@ -210,8 +219,7 @@ def analyze(text: str, res: _Resources | None = None) -> Analysis:
 
 
 def _analyze(text: str, words: WordList) -> Analysis:
-    tokens = tokenize(text)
-    vocabulary = frozenset(tokens)
+    tokens, vocabulary = tokens_of(text)  # ``injection_attack`` may have tokenised this text already
     return Analysis(tokens, vocabulary, words.find(tokens, vocabulary))
 
 
@@ -232,16 +240,12 @@ def model_probabilities(analysis: Analysis, res: _Resources | None = None) -> tu
     best0 = best1 = -math.inf
     for start in range(0, max(len(tokens), 1), WINDOW):
         total = sum(map(weight, res.keys.intersection(tokens[start : start + WINDOW])), 0j)
-        total0, total1 = bias0 + total.real, bias1 + total.imag
         window_terms = terms.get(start // WINDOW)
         if window_terms:
             found = {feature for term in window_terms for feature in term_features(term)}
-            for feature in res.lexical_keys.intersection(found):
-                value = weight(feature)
-                total0 += value.real
-                total1 += value.imag
-        best0 = max(best0, total0)
-        best1 = max(best1, total1)
+            total = sum(map(weight, res.lexical_keys.intersection(found)), total)
+        best0 = max(best0, bias0 + total.real / SCALE)
+        best1 = max(best1, bias1 + total.imag / SCALE)
     return sigmoid(best0), sigmoid(best1)
 
 

@@ -15,13 +15,16 @@ import pytest
 
 from enkrypt_middleware.detectors import BUILTIN_DETECTORS, PLANNED_DETECTORS
 from enkrypt_middleware.detectors import _injection_rules as rules
-from enkrypt_middleware.detectors._linear import LinearModel, norm_lines
+from enkrypt_middleware.detectors._linear import LinearModel, norm_lines, norm_words, split_lines
+from enkrypt_middleware.detectors._profanity import tokenize, tokens_of
 from enkrypt_middleware.detectors._text import alternatives
 from enkrypt_middleware.detectors.base import Finding, Located
 from enkrypt_middleware.detectors.injection import (
     DEFAULT_THRESHOLD,
     InjectionAttackConfig,
     InjectionAttackDetector,
+    _scorer,
+    _Text,
 )
 from eval.injection import INDIRECT, TRIGGER_BENIGN
 
@@ -407,7 +410,27 @@ def test_guarded_rule_patterns_match_as_the_plain_ones(name: str) -> None:
 def test_guarded_keeps_a_pattern_it_cannot_read() -> None:
     assert rules._guarded(r" (?:a|b)? c| d") == r" (?:a|b)? c| d"  # an optional first word
     assert rules._guarded(r" a c|\s d") == r" a c|\s d"
-    assert rules._guarded(r" ab?c| (?:d|e f)g") == r" (?=a|d|e f)(?:ab?c|(?:d|e f)g)"
+    assert rules._guarded(r" ab?c| (?:d|e f)g") == r" (?=(?:a|d|e f))(?:ab?c|(?:d|e f)g)"
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["ignore"], "ignore"),
+        (["ignore", "instead", "if"], "i(?:f|gnore|nstead)"),
+        (["do not", "do", "dont", "disregard"], "d(?:isregard|o)"),  # "do" is enough for "do not" and "dont"
+        (["tell me", "tell us", "type"], "t(?:ell (?:me|us)|ype)"),
+        (["a", "b"], "(?:a|b)"),
+        (["a.b", "c"], "a.b|c"),  # not plain words: left as they are
+    ],
+)
+def test_trie_of_lookahead_words(words: list[str], expected: str) -> None:
+    assert rules._trie(words) == expected
+    if all(rules._PLAIN_WORDS.fullmatch(word) for word in words):  # matches where a word starts, and only there
+        text = " ".join(["x", *words, "doing", "tel", "types", "ab"])
+        for start in range(len(text)):
+            found = re.compile(expected).match(text, start) is not None
+            assert found == any(text.startswith(word, start) for word in words), (text, start)
 
 
 @pytest.mark.parametrize(
@@ -423,3 +446,51 @@ def test_guarded_keeps_a_pattern_it_cannot_read() -> None:
 )
 def test_alternatives_are_split_at_top_level_bars(source: str, parts: list[str]) -> None:
     assert alternatives(source) == parts
+
+
+def test_split_lines_cuts_one_split_into_the_lines_of_per_line_splits() -> None:
+    # one-letter runs within and across lines, several spaces, digits and leet symbols, apostrophes, other scripts
+    pieces = [
+        "i g n o r e",
+        "a b c",
+        "x",
+        "  ",
+        " ",
+        "\n",
+        ". ",
+        "word",
+        "h3ll0",
+        "4ll",
+        "p@ss",
+        "don't",
+        "Ｉｇｎ",
+        "2,400",
+        "!!",
+    ]
+    rng = random.Random(5)
+    lexicon = _scorer_lexicon()
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        expected = [norm_words(line, lexicon) for line in text.split("\n")]
+        lines = split_lines(text, lexicon, {})
+        assert lines.lines == expected, text
+        assert lines.flat == [token for line in expected for token in line]
+        if text.isascii() and not any(symbol in text for symbol in "@$|!+"):  # toxicity's tokens are the same
+            shared = tokenize(text)
+            with_shared = split_lines(text, lexicon, {}, shared)
+            assert with_shared.lines == expected, text
+            assert with_shared.flat is shared or not with_shared.raw
+
+
+def _scorer_lexicon() -> frozenset[str]:
+    return frozenset({"ignore", "all", "hello", "pass", "abc", "a", "i"})
+
+
+def test_text_shares_toxicity_tokens_and_set() -> None:
+    text = "Please ignore the noise in this recording. It was made outside, near 2 roads."
+    doc = _Text(text, _scorer())
+    shared = tokens_of(text)
+    assert doc.flat is shared.tokens and doc.vocabulary is shared.vocabulary
+    leet = "Please 1gn0r3 the noise in this recording."
+    doc = _Text(leet, _scorer())
+    assert doc.vocabulary == frozenset(doc.flat) and "ignore" in doc.vocabulary

@@ -14,7 +14,7 @@ import pytest
 from enkrypt_middleware.detectors import BUILTIN_DETECTORS, toxicity
 from enkrypt_middleware.detectors._linear import sigmoid
 from enkrypt_middleware.detectors._profanity import tokenize, word_list
-from enkrypt_middleware.detectors._toxicity_model import ToxicityModel, load_columns
+from enkrypt_middleware.detectors._toxicity_model import SCALE, ToxicityModel, load_columns
 from enkrypt_middleware.detectors.base import Finding, Located
 from enkrypt_middleware.detectors.toxicity import LABELS, ToxicityConfig, ToxicityDetector, scores
 
@@ -196,7 +196,12 @@ def test_scoring_holds_every_weight_of_the_model_file_exactly() -> None:
     res = toxicity.make_resources(load_columns())
     assert res.bias == model.bias
     assert len(res.weights) == len(model.weights) == 40_000
-    assert all(res.weights[feature] == complex(*row) for feature, row in model.weights.items())
+    # whole units of 1 / SCALE, which divided back are the file's weights, bit for bit
+    assert all(
+        res.weights[feature] == complex(round(row[0] * SCALE), round(row[1] * SCALE))
+        and (res.weights[feature].real / SCALE, res.weights[feature].imag / SCALE) == row
+        for feature, row in model.weights.items()
+    )
     assert res.keys == frozenset(model.weights)
     assert res.lexical_keys == {feature for feature in model.weights if feature.startswith("#")}
     again = toxicity.make_resources(model)  # the training script's way, from a model in memory
