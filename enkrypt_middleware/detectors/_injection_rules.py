@@ -30,7 +30,7 @@ import binascii
 import codecs
 import html
 import re
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Iterable, Iterator, Set
 from functools import cache
 from itertools import compress
 from operator import not_
@@ -534,24 +534,37 @@ def template_hits(lowered: str) -> list[tuple[int, int]]:
     ``system\\s+prompt`` is found.
     """
     markers = ("<" in lowered or "[" in lowered or "#" in lowered) and any(g in lowered for g in _TEMPLATE_GATES)
-    if not markers and "override" not in lowered and "system prompt" not in lowered:
+    override = "override" in lowered
+    if not markers and not override and "system prompt" not in lowered:
         return []
     spans: list[tuple[int, int]] = []
     if "<" in lowered or "[" in lowered or "#" in lowered:
         spans += [match.span() for match in regex(_MARKERS).finditer(lowered)]
-    if "override" in lowered:
+    if override:
         for word, source in _OVERRIDES:
-            if word not in lowered:
-                continue
             spans += [
                 match.span()
-                for match in regex(source).finditer(lowered)
+                for match in _matches_from(regex(source), lowered, word)
                 if not match.start() or _WORD_CHAR.match(lowered, match.start() - 1) is None
             ]
     if "prompt" in lowered and regex(_SYSTEM_PROMPT).search(lowered) is not None:
         spans += [match.span() for match in regex(_BEGIN_END).finditer(lowered)]
     spans.sort()
     return spans
+
+
+def _matches_from(pattern: re.Pattern[str], text: str, word: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, for a pattern that starts with the literal ``word``: tried only where ``str.find``
+    finds ``word``, which skips through the text several times faster than ``re`` looking for the same prefix.
+    The same matches: a match can only start where ``word`` does, and after one the search resumes at its end."""
+    at = text.find(word)
+    while at >= 0:
+        match = pattern.match(text, at)
+        if match is None:
+            at = text.find(word, at + 1)
+        else:
+            yield match
+            at = text.find(word, max(match.end(), at + 1))
 
 
 TEMPLATE_HIT = Hit("injection", "It smuggles chat-template or system-message markers into the text.", MEDIUM)
@@ -645,8 +658,7 @@ def decoded_payloads(text: str, lowered: str, long_tokens: Iterable[str]) -> lis
             decoded = html.unescape(match.group())
             if sum(ch.isalpha() for ch in decoded) >= _MIN_DECODED_LETTERS:
                 out.append((match.start(), match.end(), decoded, "HTML character references"))
-    # each ".-" or "-." holds a "-", and one "-" is in two of them at most: six need three
-    if text.count("-") >= 3 and text.count(".-") + text.count("-.") >= 6:
+    if _dotted_dashes(text):
         for match in _MORSE.finditer(text):
             letters = [
                 " " if code == "/" else _MORSE_TABLE.get(code, "") for code in re.findall(r"[.\-]+|/", match.group())
@@ -655,6 +667,30 @@ def decoded_payloads(text: str, lowered: str, long_tokens: Iterable[str]) -> lis
             if len(decoded.replace(" ", "")) >= _MIN_DECODED_LETTERS:
                 out.append((match.start(), match.end(), decoded, "Morse code"))
     return out
+
+
+#: Dashes looked at one by one before ``_dotted_dashes`` counts pairs in the whole text instead.
+_MAX_DASHES = 64
+
+
+def _dotted_dashes(text: str) -> bool:
+    """The Morse rule's gate: ``text.count("-") >= 3 and text.count(".-") + text.count("-.") >= 6``.
+
+    Each ``".-"`` or ``"-."`` holds a dash and one dash is in two of them at most, so the pairs are counted at
+    the dashes: found one by one with ``find`` (a ``memchr``), each with a look at its two neighbours, and six
+    pairs need three dashes. Prose has a few dashes, and counting a two-character string reads the whole text
+    several times slower than ``memchr`` (twice, for the two pairs); a text with many dashes is counted as before.
+    """
+    pairs = 0
+    at = text.find("-")
+    for _ in range(_MAX_DASHES):
+        if at < 0:
+            return False
+        pairs += (text[at - 1 : at] == ".") + (text[at + 1 : at + 2] == ".")
+        if pairs >= 6:
+            return True
+        at = text.find("-", at + 1)
+    return text.count(".-") + text.count("-.") >= 6
 
 
 def rot13(text: str) -> str:

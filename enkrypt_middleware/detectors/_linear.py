@@ -211,6 +211,8 @@ class Lines(NamedTuple):
     #: The encoded text with every token byte an ``x``, a space at the start of each line and at the end: the
     #: tokens as split have one of ``n`` bytes or more if and only if ``b"x" * n in spaced``.
     spaced: bytes
+    #: The text's tokens as split, before leetspeak and spelled-out letters are undone (``flat`` when ``raw``).
+    tokens: list[str]
 
 
 def split_lines(
@@ -225,20 +227,27 @@ def split_lines(
     its encoded form), when the caller has them (``injection_attack`` shares ``toxicity``'s tokens of a plain
     ASCII text): they are not split again.
 
-    The text is split once, as a whole, and cut into lines by counting each line's tokens in C, in ``spaced``:
-    the encoded text with every token byte an ``x`` and a space at the start of every line (and at the end),
-    where a token starts at each ``" x"``. That replaced a ``split`` per line and a ``chain`` of them.
+    A caller's tokens are cut into lines by counting each line's tokens in C, in ``spaced``: the encoded text
+    with every token byte an ``x`` and a space at the start of every line (and at the end), where a token
+    starts at each ``" x"``. Without them, each line is split (``str.split`` per line, a ``chain`` for the
+    whole): that makes the same tokens as one split of the text (a line break is white space to ``split``),
+    and costs less than that split plus the counting, which reads the text twice more.
     Leetspeak is undone on the lines with a digit or a symbol (one ``translate`` shows which), spelled-out
     letters on the lines with four one-letter tokens in a row, which one search of ``spaced`` rules out for
     most texts (``_SPELLED_RUN``), rather than measuring every token.
     """
     data = _encode(text, _LINE_TABLE)
     spaced = (b" " + data.translate(_SHAPE_TABLE) + b" ").replace(b"\n", b"\n ")
-    counts = list(map(bytes.count, spaced.split(b"\n"), repeat(b" x")))
-    starts = list(accumulate(counts, initial=0))
-    if tokens is None or len(tokens) != starts[-1]:  # a caller's tokens always match; stay safe
-        tokens = data.decode("ascii").split()
-    lines = list(map(tokens.__getitem__, map(slice, starts, starts[1:])))
+    lines: list[list[str]] = []
+    if tokens is not None:
+        starts = list(accumulate(map(bytes.count, spaced.split(b"\n"), repeat(b" x")), initial=0))
+        if len(tokens) == starts[-1]:  # a caller's tokens always match; stay safe
+            lines = list(map(tokens.__getitem__, map(slice, starts, starts[1:])))
+        else:
+            tokens = None
+    if tokens is None:
+        lines = list(map(str.split, data.decode("ascii").split("\n")))
+        tokens = list(chain.from_iterable(lines))
     changed: list[int] = []  # lines whose tokens leetspeak changed
     odd = data.translate(None, _LETTERS_AND_SPACE)  # digits, leet symbols and line breaks
     if len(odd) != len(lines) - 1:  # some token is not all letters
@@ -259,8 +268,8 @@ def split_lines(
                 lines[index] = _join_spelled(line, lexicon)
                 joined = True
     if changed or joined:
-        return Lines(lines, list(chain.from_iterable(lines)), False, spaced)
-    return Lines(lines, tokens, True, spaced)
+        return Lines(lines, list(chain.from_iterable(lines)), False, spaced, tokens)
+    return Lines(lines, tokens, True, spaced, tokens)
 
 
 def _shape_table() -> bytes:

@@ -25,7 +25,18 @@ from typing import NamedTuple
 
 from ._normalize import fold
 
-__all__ = ["Term", "Tokens", "WordList", "tokenize", "tokens_of", "word_list"]
+__all__ = [
+    "Joined",
+    "Term",
+    "Tokens",
+    "WordList",
+    "keep_tokens",
+    "kept_tokens",
+    "padded",
+    "tokenize",
+    "tokens_of",
+    "word_list",
+]
 
 # --- tokens ---------------------------------------------------------------------------------------------------
 
@@ -55,11 +66,38 @@ def tokenize(text: str) -> list[str]:
     return text.encode("ascii", "replace").translate(_TABLE, b"'").decode("ascii").split()
 
 
+class Joined:
+    """A token list joined by spaces, with a space at each end, built the first time it is asked for.
+
+    A phrase of whole tokens occurs in the list if and only if it is ``in`` that string, padded alike (no token
+    holds a space): one join and one substring search in C, where finding the phrase's first word with
+    ``list.index`` compares it with every token in turn. ``toxicity``'s rules, ``nsfw`` and the word list's
+    phrases all ask; the text is joined once for all of them (two threads may both join it, to the same string).
+    """
+
+    __slots__ = ("_padded", "_tokens")
+
+    def __init__(self, tokens: list[str]) -> None:
+        self._tokens = tokens
+        self._padded: str | None = None
+
+    def __call__(self) -> str:
+        if self._padded is None:
+            self._padded = f" {' '.join(self._tokens)} "
+        return self._padded
+
+
 class Tokens(NamedTuple):
-    """A text's ``tokenize`` tokens and their set."""
+    """A text's ``tokenize`` tokens, their set, and their ``Joined`` form (joined when first needed)."""
 
     tokens: list[str]
     vocabulary: frozenset[str]
+    joined: Joined
+
+    @classmethod
+    def of(cls, tokens: list[str]) -> Tokens:
+        """``tokens`` with their set (and their join, made when first asked for)."""
+        return cls(tokens, frozenset(tokens), Joined(tokens))
 
 
 _last: list[tuple[str, Tokens]] = []
@@ -77,10 +115,32 @@ def tokens_of(text: str) -> Tokens:
     last = _last[0] if _last else None
     if last is not None and last[0] is text:
         return last[1]
-    tokens = tokenize(text)
-    result = Tokens(tokens, frozenset(tokens))
-    _last[:] = [(text, result)]
-    return result
+    return keep_tokens(text, Tokens.of(tokenize(text)))
+
+
+def kept_tokens(text: str) -> Tokens | None:
+    """What ``tokens_of(text)`` would return without tokenising: the kept result, if it is ``text``'s."""
+    last = _last[0] if _last else None
+    return last[1] if last is not None and last[0] is text else None
+
+
+def keep_tokens(text: str, tokens: Tokens) -> Tokens:
+    """Keep ``tokens`` as ``tokens_of``'s result for ``text``, and return it.
+
+    For a detector that splits the text into the same tokens on its way (``injection_attack`` splits a plain
+    ASCII text line by line): ``tokens`` must be ``Tokens.of(tokenize(text))``.
+    """
+    _last[:] = [(text, tokens)]
+    return tokens
+
+
+def padded(tokens: list[str]) -> str:
+    """``tokens`` joined by spaces, with a space at each end (see ``Joined``): joined once per text when ``tokens``
+    is the list ``tokens_of`` keeps (its ``Joined``), else joined now."""
+    last = _last[0] if _last else None
+    if last is not None and last[1].tokens is tokens:
+        return last[1].joined()
+    return f" {' '.join(tokens)} "
 
 
 # --- the list -------------------------------------------------------------------------------------------------
@@ -221,7 +281,8 @@ class WordList:
         for terms in by_first.values():
             terms.sort(key=lambda t: -len(t.tokens))
         self._by_first = {
-            first: tuple((term, frozenset(term.tokens)) for term in terms) for first, terms in by_first.items()
+            first: tuple((term, frozenset(term.tokens), f" {' '.join(term.tokens)} ") for term in terms)
+            for first, terms in by_first.items()
         }
         self._single_keys = frozenset(self._singles)
         self._first_keys = frozenset(self._by_first)
@@ -232,7 +293,9 @@ class WordList:
     def find(self, tokens: list[str], vocabulary: Set[str] | None = None) -> list[tuple[int, Term]]:
         """``(token index, term)`` of every term in ``tokens``, in order (``vocabulary``: ``set(tokens)`` if
         the caller has it). A multi-token term at a position hides the one-token term it starts with ("son of
-        a bitch" is one hit, at "son"). A multi-token term is looked for only when all its words occur."""
+        a bitch" is one hit, at "son"). A multi-token term is looked for only when all its words occur, and
+        then only if it occurs as a phrase (``padded``): common words ("bell", "end") occur in most long texts,
+        and finding where the first one is would compare it with every token."""
         if vocabulary is None:
             vocabulary = set(tokens)
         singles = self._single_keys.intersection(vocabulary)
@@ -240,8 +303,14 @@ class WordList:
         if not singles and not firsts:
             return []
         found: dict[int, Term] = {}
+        joined = ""
         for first in firsts:
-            candidates = [term for term, words in self._by_first[first] if words <= vocabulary]
+            candidates: list[Term] = []
+            for term, words, phrase in self._by_first[first]:
+                if words <= vocabulary:
+                    joined = joined or padded(tokens)
+                    if phrase in joined:
+                        candidates.append(term)
             if not candidates:
                 continue
             for i in _indices(tokens, first):

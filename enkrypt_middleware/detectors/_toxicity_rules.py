@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence, Set
+from itertools import compress
 from typing import NamedTuple
 
+from . import _profanity
 from ._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 
 __all__ = ["GROUP_TOKEN", "INSULT_WORDS", "Rules", "group_string", "read_rules"]
@@ -25,27 +27,40 @@ _GROUP_NOUNS = frozenset(GROUP_NOUNS)
 _GROUP_ADJECTIVES = frozenset(GROUP_ADJECTIVES)
 _PEOPLE = frozenset(PEOPLE_NOUNS)
 _THE_GROUPS = frozenset("elderly disabled handicapped blind deaf jews gays blacks whites muslims".split())
+#: The words a group mention starts with (``_slice``).
+_MENTION_STARTS = _GROUP_NOUNS | _GROUP_ADJECTIVES | {"the"}
 
 
 def _slice(tokens: Sequence[str], start: int, end: int) -> str:
-    """Tokens ``[start, end)`` joined by spaces, each group mention replaced by ``xgroupx``."""
-    start = max(start, 0)
+    """Tokens ``[start, end)`` joined by spaces, each group mention replaced by ``xgroupx``.
+
+    A mention starts at a group noun, a group adjective (with the people noun after it) or "the" (with a group
+    after it): those tokens are found with one ``map`` over the slice (``_MENTION_STARTS``), and only they are
+    looked at in Python, left to right, where a word-by-word loop spent most of the time on the other words.
+    A mention of two words hides its second word, as when reading word by word.
+    """
+    piece = tokens[max(start, 0) : max(end, 0)]
+    count = len(piece)
     out: list[str] = []
-    i = start
-    end = min(end, len(tokens))
-    while i < end:
-        token = tokens[i]
+    done = 0  # words before this one are in ``out`` or replaced
+    for i in compress(range(count), map(_MENTION_STARTS.__contains__, piece)):
+        if i < done:
+            continue  # the second word of a mention
+        token = piece[i]
         if token in _GROUP_NOUNS:
-            out.append(GROUP_TOKEN)
-        elif token in _GROUP_ADJECTIVES and i + 1 < end and tokens[i + 1] in _PEOPLE:
-            out.append(GROUP_TOKEN)
-            i += 1
-        elif token == "the" and i + 1 < end and tokens[i + 1] in _THE_GROUPS:
-            out.append(GROUP_TOKEN)
-            i += 1
+            after = i + 1
+        elif i + 1 < count and (
+            (token in _GROUP_ADJECTIVES and piece[i + 1] in _PEOPLE) or (token == "the" and piece[i + 1] in _THE_GROUPS)
+        ):
+            after = i + 2
         else:
-            out.append(token)
-        i += 1
+            continue
+        out += piece[done:i]
+        out.append(GROUP_TOKEN)
+        done = after
+    if not done:
+        return " ".join(piece)
+    out += piece[done:]
     return " ".join(out)
 
 
@@ -297,11 +312,11 @@ def read_rules(tokens: list[str], vocabulary: Set[str], insults: Sequence[int] =
     word list's insulting terms)."""
     joined: list[str] = []
 
-    def padded() -> str:  # joined when a phrase's words all occur, not before
+    def joined_tokens() -> str:  # joined when a phrase's words all occur, not before, and once per text
         if not joined:
-            joined.append(f" {' '.join(tokens)} ")
+            joined.append(_profanity.padded(tokens))
         return joined[0]
 
-    threat, group = _threat(tokens, vocabulary, padded)
-    insult = insult_strength(tokens, vocabulary, padded, insults)
+    threat, group = _threat(tokens, vocabulary, joined_tokens)
+    insult = insult_strength(tokens, vocabulary, joined_tokens, insults)
     return Rules(threat, group, insult, _dehumanising(tokens, vocabulary))

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence, Set
+from collections.abc import Iterator, Sequence, Set
 from functools import cache
 from typing import Any, Literal
 
@@ -139,9 +139,43 @@ _STATISTICAL = r"\b(?:according to|study|studies|survey|surveys|census|data|stat
 _NEGATED_TRAIT = rf"\b{_G} (?:are|is) (?:not|never|no)\b"
 
 
+#: The words that follow the group in a pattern that finds a generalisation: "are"/"is" (``_QUANTIFIED``,
+#: ``_BY_NATURE``, ``_TRAIT``) and the first words of ``_PRESCRIPTIVE``'s "{group} can't ...".
+_AFTER_GROUP = frozenset(
+    "are is cant cannot can arent shouldnt should must mustnt dont do have will could belong".split()
+)
+#: Strings one of the other patterns needs: "typical <group>", "like a girl", "a woman's place is", "a woman
+#: should/shouldn't/can't/cannot ...".
+_GENERALISING = ("typical ", " like a girl", " place is", " should", " cant", " cannot")
+_GROUP_THEN = GROUP_TOKEN + " "
+
+
+def _may_generalise(spaced: str) -> bool:
+    """Whether a pattern that finds a generalisation (all but ``_REPORTED``, ``_STATISTICAL`` and
+    ``_NEGATED_TRAIT``, which only clear a sentence) can match ``spaced`` (``" " + words``).
+
+    A necessary condition for each, read from the patterns (``test_bias`` checks it against them): a few
+    substring searches of a sentence-long string, where the seven patterns cost a search each, every one of
+    them trying its alternatives at every word. Most sentences that name a group generalise nothing
+    ("the women who ran the mills"), and end here.
+    """
+    if any(map(spaced.__contains__, _GENERALISING)):
+        return True
+    at = spaced.find(_GROUP_THEN)
+    while at >= 0:
+        start = at + len(_GROUP_THEN)
+        end = spaced.find(" ", start)
+        if spaced[start : end if end >= 0 else len(spaced)] in _AFTER_GROUP:
+            return True
+        at = spaced.find(_GROUP_THEN, start)
+    return False
+
+
 def _classify(words: str, raw: str) -> tuple[float, bool]:
     """(score, prescriptive) of one sentence: ``words`` its token string, ``raw`` its text."""
     spaced = " " + words
+    if not _may_generalise(spaced):
+        return 0.0, False  # every pattern that scores cannot match
     if _spaced(_REPORTED).search(spaced):
         return 0.0, False
     if _spaced(_PRESCRIPTIVE).search(spaced):
@@ -242,20 +276,19 @@ def _candidates(text: str, words: Set[str]) -> list[tuple[int, int]]:
 
     Tokenising every clause of a long text to find the few with a group word cost more than the rest of
     the detector, and so did finding every sentence of it. A clause ends at a separator, so its tokens are
-    tokens of the whole text, where each group word is found with ``str.find`` (in the lower-cased text with
-    apostrophes dropped, as ``tokenize`` drops them), kept if it is a whole token, and mapped back to the
-    clause around it, from only the sentences around those places (``_text.sentences_around``). The result
-    is a superset: each candidate is still tokenised and gated. ``tokenize`` folds a text that is not ASCII,
-    which moves offsets: every clause of such a text is a candidate.
+    tokens of the whole text, where each group word is found with ``str.find`` in the lower-cased text, kept if
+    it is a whole token, and mapped back to the clause around it, from only the sentences around those places
+    (``_text.sentences_around``). The result is a superset: each candidate is still tokenised and gated.
+    ``tokenize`` folds a text that is not ASCII, which moves offsets: every clause of such a text is a candidate.
+
+    ``tokenize`` drops apostrophes ("women's" is ``womens``). An apostrophe counts as a separator here instead,
+    which finds more places ("women" in "women's"), never fewer, except a word with an apostrophe inside
+    ("wom'en"): those are found apart (``_across_apostrophes``). That replaced dropping the apostrophes from the
+    text and mapping every place back, two more passes over the text.
     """
     if not text.isascii():
         return _clauses(text, sentences(text))
     lowered = text.lower()
-    # where each apostrophe was, as an index into ``lowered`` once they are dropped
-    shifts: list[int] = []
-    if "'" in lowered:
-        shifts = [match.start() - count for count, match in enumerate(re.finditer("'", lowered))]
-        lowered = lowered.replace("'", "")
     origins: set[int] = set()
     for word in words:
         size = len(word)
@@ -265,8 +298,10 @@ def _candidates(text: str, words: Set[str]) -> list[tuple[int, int]]:
             if (not at or lowered[at - 1] not in _TOKEN_CHARS) and (
                 end == len(lowered) or lowered[end] not in _TOKEN_CHARS
             ):
-                origins.add(at + bisect_right(shifts, at))
+                origins.add(at)
             at = lowered.find(word, at + 1)
+    if "'" in lowered:
+        origins.update(_across_apostrophes(lowered, words))
     clauses = _clauses(text, sentences_around(text, origins))
     firsts = [start for start, _ in clauses]
     found: set[int] = set()
@@ -275,6 +310,29 @@ def _candidates(text: str, words: Set[str]) -> list[tuple[int, int]]:
         if index >= 0 and origin < clauses[index][1]:
             found.add(index)
     return [clauses[index] for index in sorted(found)]
+
+
+#: What a token is made of once ``tokenize`` has dropped the apostrophes.
+_WORD_CHARS = _TOKEN_CHARS | {"'"}
+
+
+def _across_apostrophes(lowered: str, words: Set[str]) -> Iterator[int]:
+    """Where one of ``words`` is a token once apostrophes are dropped and has one inside ("wom'en"): the first
+    letter of each run of letters, digits and apostrophes around an apostrophe that reads as one of ``words``
+    without them. Such a run is one token of the text as ``tokenize`` reads it: the characters on either side of
+    it are neither letters, digits nor apostrophes."""
+    at = lowered.find("'")
+    while at >= 0:
+        start = at
+        while start and lowered[start - 1] in _WORD_CHARS:
+            start -= 1
+        end = at + 1
+        while end < len(lowered) and lowered[end] in _WORD_CHARS:
+            end += 1
+        run = lowered[start:end]
+        if run.replace("'", "") in words:
+            yield start + len(run) - len(run.lstrip("'"))
+        at = lowered.find("'", end)
 
 
 def _clauses(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

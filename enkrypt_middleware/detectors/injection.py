@@ -41,11 +41,12 @@ from __future__ import annotations
 
 import heapq
 import math
+import sys
 from bisect import bisect_right
-from collections.abc import Collection, Iterable, Sequence, Set
+from collections.abc import Callable, Collection, Sequence, Set
 from functools import cache, partial
 from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, and_, sub
+from operator import add
 from typing import Any, Literal
 
 from pydantic import Field
@@ -54,7 +55,7 @@ from . import _injection_rules as rules
 from ._common import DetectorConfig
 from ._linear import LazyLexicon, LinearModel, Lines, ModelColumns, lexicon, sigmoid, split_lines
 from ._normalize import fold, fold_with_offsets, original_span
-from ._profanity import tokens_of
+from ._profanity import Tokens, keep_tokens, kept_tokens
 from .base import Finding, Located, Report
 
 __all__ = ["DEFAULT_THRESHOLD", "InjectionAttackConfig", "InjectionAttackDetector"]
@@ -110,7 +111,7 @@ class InjectionAttackConfig(DetectorConfig):
 class _Scorer:
     """The model as one feature -> weight dict per head (summed at C speed with ``map``)."""
 
-    __slots__ = ("attack", "biases", "heads", "lexicon", "memo", "tables")
+    __slots__ = ("attack", "biases", "heads", "index", "lexicon", "memo", "tables")
 
     def __init__(
         self,
@@ -127,6 +128,8 @@ class _Scorer:
             dict(compress(zip(features, column, strict=True), column)) for column in columns
         ]
         self.attack = heads.index("attack")
+        #: Each head's index by name (the last one, should a custom model repeat a name).
+        self.index = {head: h for h, head in enumerate(heads)}
         self.lexicon = lexicon
         self.memo: dict[str, list[str]] = {}
 
@@ -151,16 +154,19 @@ class _Scorer:
         """A head's logit for a run of words (unigrams and bigrams, each counted once)."""
         return self.logit_of(self.features(tokens), head)
 
-    def probabilities(self, tokens: list[str], features: set[str] | None = None) -> dict[str, float]:
-        """Each head's probability for a run of words (``features``: its ``features(tokens)``, if known)."""
-        if features is None:
-            features = self.features(tokens)  # built once for every head
-        return {head: sigmoid(self.logit_of(features, h)) for h, head in enumerate(self.heads)}
+    def probability(self, head: str, features: set[str]) -> float:
+        """The probability of the head named ``head`` for a run of words' ``features`` (0.0 if the model has none).
+
+        Only the heads the report names are scored (``injection``, ``jailbreak``): each costs a lookup per feature.
+        """
+        index = self.index.get(head)
+        return 0.0 if index is None else sigmoid(self.logit_of(features, index))
 
     @staticmethod
     def features(tokens: list[str]) -> set[str]:
-        """The unigrams and bigrams of a run of words."""
-        return {*tokens, *map(add, tokens, map(" ".__add__, islice(tokens, 1, None)))}
+        """The unigrams and bigrams of a run of words (a bigram is ``" ".join`` of a pair from ``zip``: in C, and
+        cheaper than concatenating each word, a space and the next word)."""
+        return {*tokens, *map(" ".join, zip(tokens, islice(tokens, 1, None), strict=False))}
 
     def logit_of(self, features: set[str], head: int) -> float:
         """A head's logit for a run of words' ``features``.
@@ -187,10 +193,12 @@ class _Text:
 
     ``vocabulary`` is the set of the words. For a plain ASCII text, the words as split are ``toxicity``'s tokens
     (``_profanity.tokens_of``): the list and its set are computed once for both detectors, and reused here as
-    they are when no leetspeak or spelled-out word had to be undone.
+    they are when no leetspeak or spelled-out word had to be undone. Whichever detector reads the text first
+    computes them: ``toxicity`` by tokenising the whole text, this class by splitting its lines (which it needs
+    anyway), and then it keeps them for ``toxicity`` (``_profanity.keep_tokens``).
     """
 
-    __slots__ = ("flat", "lines", "long", "spans", "starts", "text", "vocabulary")
+    __slots__ = ("_spans", "flat", "lines", "long", "marked", "starts", "text", "vocabulary")
 
     def __init__(self, text: str, scorer: _Scorer) -> None:
         marked = text.replace(". ", ".\n")
@@ -207,23 +215,39 @@ class _Text:
             for end in _SENTENCE_ENDS:
                 if end in marked:
                     marked = marked.replace(end, "\n")
-        parts = marked.split("\n")
-        starts = list(accumulate(map((1).__add__, map(len, parts)), initial=0))
         self.text = text
-        self.spans = list(zip(starts, map(add, starts, map(len, parts)), strict=False))
-        shared = tokens_of(text) if text.isascii() and not any(map(text.__contains__, _LEET_CHARACTERS)) else None
+        #: The text with a line break at the end of each sentence (the same length): sentence ``i`` is its line ``i``.
+        self.marked = marked
+        self._spans: list[tuple[int, int]] | None = None
+        shareable = text.isascii() and not any(map(text.__contains__, _LEET_CHARACTERS))
+        shared = kept_tokens(text) if shareable else None
         lines = scorer.lines(marked, None if shared is None else shared.tokens)
+        if shareable and shared is None:  # split here first: the words as split are toxicity's tokens
+            shared = keep_tokens(text, Tokens.of(lines.tokens))
         self.lines = lines.lines
         self.flat = lines.flat
         self.vocabulary: Set[str] = shared.vocabulary if shared is not None and lines.raw else frozenset(self.flat)
         #: Whether a word has _LONG_TOKEN characters or more (a byte search, when the words are as split).
         self.long = _LONG_RUN in lines.spaced if lines.raw else max(map(len, self.vocabulary), default=0) >= _LONG_TOKEN
-        if len(self.lines) != len(self.spans):  # folding keeps line breaks, so this cannot happen; stay safe
-            self.lines = [scorer.lines(part).lines[0] if part else [] for part in parts]
+        # An ASCII text's line breaks are its encoded form's (``_linear._encode`` maps only the byte 10 to one), so
+        # it has as many lines as sentences. Folding other characters keeps line breaks too; stay safe.
+        if not marked.isascii() and len(self.lines) != len(self.spans):
+            self.lines = [scorer.lines(part).lines[0] if part else [] for part in marked.split("\n")]
             self.flat = list(chain.from_iterable(self.lines))
             self.vocabulary = frozenset(self.flat)
             self.long = max(map(len, self.vocabulary), default=0) >= _LONG_TOKEN
         self.starts = list(accumulate(map(len, self.lines), initial=0))
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Each sentence's ``(start, end)`` in the text, computed when first asked for: only a text with a rule hit, a
+        payload or a verdict to report needs them, and finding every line break of a long text costs as much as a
+        tenth of the detector."""
+        if self._spans is None:
+            lengths = list(map(len, self.marked.split("\n")))
+            starts = list(accumulate(map(add, lengths, repeat(1)), initial=0))
+            self._spans = list(zip(starts, map(add, starts, lengths), strict=False))
+        return self._spans
 
     def blank(self, indices: set[int]) -> None:
         """Leave sentences ``indices`` out of the words (their spans stay)."""
@@ -254,14 +278,31 @@ class _Text:
 
 
 class _Result:
-    __slots__ = ("attack", "content", "explanation", "p_injection", "p_jailbreak")
+    """A verdict. ``content``, the sentence to report, is worked out the first time it is asked for (``content``
+    may be given as a function): only a detected text reports one, and for most texts nothing else needs where
+    the sentences are in the text (``_Text.spans``)."""
 
-    def __init__(self, attack: float, p_injection: float, p_jailbreak: float, content: str, explanation: str) -> None:
+    __slots__ = ("_content", "attack", "explanation", "p_injection", "p_jailbreak")
+
+    def __init__(
+        self,
+        attack: float,
+        p_injection: float,
+        p_jailbreak: float,
+        content: str | Callable[[], str],
+        explanation: str,
+    ) -> None:
         self.attack = attack
         self.p_injection = p_injection
         self.p_jailbreak = p_jailbreak
-        self.content = content
+        self._content = content
         self.explanation = explanation
+
+    @property
+    def content(self) -> str:
+        if not isinstance(self._content, str):
+            self._content = self._content()
+        return self._content
 
 
 _NOTHING = _Result(0.0, 0.0, 0.0, "", "")
@@ -277,37 +318,54 @@ def _pieces(scorer: _Scorer, doc: _Text) -> list[_Piece]:
 
     Pieces: each sentence (32-word windows of a sentence longer than 48 words), and from each sentence the
     longest run of whole sentences that fits in 64 words. Scan logits come from prefix sums of the
-    per-word weights, computed with ``map`` over the whole text (no Python loop per sentence).
+    per-word weights, computed with ``map`` over the whole text.
+
+    The pieces are then built in one pass over the sentences, the end of each run found by moving a pointer
+    forward (runs end in text order). A ``map`` pass over the sentences per quantity and a ``bisect`` per
+    sentence cost more: each pass costs a few hundred instructions per sentence, more than the loop's few
+    operations. A piece's logit is ``bias + (end - start)`` for a sentence and ``(bias + end) - start`` for a
+    window or a run, in that order: floating-point sums in another order can differ in their last bits, and so
+    change which pieces rank highest.
     """
-    flat, starts = doc.flat, doc.starts
-    unigram = [0.0, *accumulate(map(scorer.tables[scorer.attack].get, flat, repeat(0.0)))]
+    starts = doc.starts
+    unigram = [0.0, *accumulate(map(scorer.tables[scorer.attack].get, doc.flat, repeat(0.0)))]
     bias = scorer.biases[scorer.attack]
-    count = len(starts) - 1
+    sentences: list[_Piece] = []
+    windows: list[_Piece] = []
+    runs: list[_Piece] = []
     ends = starts[1:]
-    firsts = starts[:-1]
-    sizes = list(map(sub, ends, firsts))
-    sentence_scan = list(map(sub, _gather(unigram, ends), _gather(unigram, firsts)))
-    short = map(and_, map(_MIN_SENT.__le__, sizes), map(_MAX_SENTENCE.__ge__, sizes))  # _MIN_SENT <= size <= max
-    pieces: list[_Piece] = [
-        (bias + sentence_scan[i], firsts[i], ends[i], i, i, None) for i in compress(range(count), short)
-    ]
-    for i in compress(range(count), map(_MAX_SENTENCE.__lt__, sizes)):
-        a, size = starts[i], sizes[i]
-        for w in range(0, size - _STRIDE, _STRIDE):
-            b = min(w + _WINDOW, size)
-            pieces.append((bias + unigram[a + b] - unigram[a + w], a + w, a + b, i, i, (w, b)))
-    # runs: from each sentence start, the whole sentences that end within _MAX_RUN words
-    last = list(map(sub, map(bisect_right, repeat(ends), map(add, firsts, repeat(_MAX_RUN))), repeat(1)))
-    for i in compress(range(count), map(sub, last, range(count))):
-        j = last[i]
-        if j > i and sizes[i]:
-            a, b = starts[i], ends[j]
-            pieces.append((bias + unigram[b] - unigram[a], a, b, i, j, None))
-    return pieces
+    ends.append(sys.maxsize)  # after the last sentence: no run ends there
+    stop = 0  # the first sentence that ends more than _MAX_RUN words after the start of sentence ``i``
+    for i, a in enumerate(starts[:-1]):
+        b = ends[i]
+        size = b - a
+        if size > _MAX_SENTENCE:
+            for w in range(0, size - _STRIDE, _STRIDE):
+                end = min(w + _WINDOW, size)
+                windows.append((bias + unigram[a + end] - unigram[a + w], a + w, a + end, i, i, (w, end)))
+        elif size >= _MIN_SENT:
+            sentences.append((bias + (unigram[b] - unigram[a]), a, b, i, i, None))
+        limit = a + _MAX_RUN
+        while ends[stop] <= limit:
+            stop += 1
+        if stop > i + 1 and size:  # a run of this sentence and the next ones, up to sentence ``stop - 1``
+            end = ends[stop - 1]
+            runs.append((bias + unigram[end] - unigram[a], a, end, i, stop - 1, None))
+    return sentences + windows + runs
 
 
-def _gather(values: list[float], indices: list[int]) -> Iterable[float]:
-    return map(values.__getitem__, indices)
+def _best_content(
+    scorer: _Scorer, doc: _Text, pieces: list[_Piece], rescored: dict[tuple[int, int], float], best: _Piece
+) -> str:
+    """The text to report for the model's best piece; of several sentences, the one that scores highest alone."""
+    _, _, _, first, last, window = best
+    if first != last:
+        singles = [p for p in pieces if first <= p[3] == p[4] <= last and p[5] is None]
+        top = heapq.nlargest(_RESCORE, singles)
+        if top:
+            single = max(top, key=lambda p: _logit(scorer, doc.flat, p, rescored))
+            first = last = single[3]
+    return doc.content(first, last, window)
 
 
 def _logit(scorer: _Scorer, flat: list[str], piece: _Piece, rescored: dict[tuple[int, int], float]) -> float:
@@ -400,24 +458,18 @@ class InjectionAttackDetector:
         score = max(score, hit_score)
 
         features: set[str] | None = None
+        content: Callable[[], str]
         if hit is not None:
             words = doc.lines[hit_sentence]
-            content = doc.content(hit_sentence, hit_sentence, None)
+            content = partial(doc.content, hit_sentence, hit_sentence, None)
         else:
             assert best is not None
-            _, a, b, first, last, window = best
-            words, features = flat[a:b], best_features
-            if first != last:
-                # Several sentences: report the one that scores highest on its own.
-                singles = [p for p in pieces if first <= p[3] == p[4] <= last and p[5] is None]
-                top = heapq.nlargest(_RESCORE, singles)
-                if top:
-                    single = max(top, key=lambda p: _logit(scorer, flat, p, rescored))
-                    first = last = single[3]
-            content = doc.content(first, last, window)
-        probabilities = scorer.probabilities(words, features)
-        p_injection = probabilities.get("injection", 0.0)
-        p_jailbreak = probabilities.get("jailbreak", 0.0)
+            words, features = flat[best[1] : best[2]], best_features
+            content = partial(_best_content, scorer, doc, pieces, rescored, best)
+        if features is None:
+            features = scorer.features(words)  # built once for both heads
+        p_injection = scorer.probability("injection", features)
+        p_jailbreak = scorer.probability("jailbreak", features)
         if hit is not None:
             if hit.kind == "jailbreak":
                 p_jailbreak = max(p_jailbreak, hit_score)

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from ._common import DetectorConfig
+from ._profanity import padded
 from .base import Finding, Located, Report
 from .toxicity import analyze
 
@@ -104,10 +105,8 @@ def nsfw_probability(text: str) -> float:
     for word in _STRONG_CONTEXT_WORDS.intersection(vocabulary):
         strengths[word] = _SLANG
     context = _CONTEXT_WORDS.intersection(vocabulary)
-    padded = ""
-    if not vocabulary.isdisjoint(("sex", "love", "bed")):
-        padded = f" {' '.join(analysis.tokens)} "
-    phrases = [phrase for phrase in _CONTEXT_PHRASES if padded and phrase in padded]
+    joined = padded(analysis.tokens) if not vocabulary.isdisjoint(("sex", "love", "bed")) else ""
+    phrases = [phrase for phrase in _CONTEXT_PHRASES if joined and phrase in joined]
     sexual_context = bool(context or phrases or strengths) or not _SEXUAL_VERBS.isdisjoint(vocabulary)
     slang: dict[str, float] = {}
     for _, term in analysis.hits:

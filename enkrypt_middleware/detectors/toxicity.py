@@ -81,7 +81,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
-from operator import mul
+from operator import attrgetter, mul
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -246,26 +246,33 @@ def model_probabilities(analysis: Analysis, res: _Resources | None = None) -> tu
     """``(offensive, hate)``: each head's highest probability over the text's windows (calibrated, 0.5 = fire).
 
     Computes exactly ``bias + sum of weights of set(features(window))`` per window, with set intersections
-    instead of building every feature string.
+    instead of building every feature string. The highest window is taken on the sums, before the bias and the
+    scale: ``bias + total / SCALE`` never decreases as ``total`` grows, so it is the same as the highest of the
+    windows' logits, and the loop over the windows is a list comprehension with no arithmetic of its own.
     """
     res = res or _resources()
     weight = res.weights.__getitem__
     bias0, bias1 = res.bias
     tokens = analysis.tokens
+    keys = res.keys
+    totals = [
+        sum(map(weight, keys.intersection(tokens[start : start + WINDOW])), 0j)
+        for start in range(0, max(len(tokens), 1), WINDOW)
+    ]
     # each window's word-list terms, in text order (one pass over the hits, not one per window)
     terms: dict[int, list[Term]] = {}
     for index, term in analysis.hits:
         terms.setdefault(index // WINDOW, []).append(term)
-    best0 = best1 = -math.inf
-    for start in range(0, max(len(tokens), 1), WINDOW):
-        total = sum(map(weight, res.keys.intersection(tokens[start : start + WINDOW])), 0j)
-        window_terms = terms.get(start // WINDOW)
-        if window_terms:
-            found = {feature for term in window_terms for feature in term_features(term)}
-            total = sum(map(weight, res.lexical_keys.intersection(found)), total)
-        best0 = max(best0, bias0 + total.real / SCALE)
-        best1 = max(best1, bias1 + total.imag / SCALE)
+    for window, window_terms in terms.items():
+        found = {feature for term in window_terms for feature in term_features(term)}
+        totals[window] = sum(map(weight, res.lexical_keys.intersection(found)), totals[window])
+    best0 = bias0 + max(map(_real, totals)) / SCALE
+    best1 = bias1 + max(map(_imag, totals)) / SCALE
     return sigmoid(best0), sigmoid(best1)
+
+
+_real = attrgetter("real")
+_imag = attrgetter("imag")
 
 
 def _with_logit(probability: float, logit: float) -> float:

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from bisect import bisect_right
 from importlib import resources
 from pathlib import Path
 
@@ -16,13 +17,15 @@ import pytest
 from enkrypt_middleware.detectors import BUILTIN_DETECTORS, PLANNED_DETECTORS
 from enkrypt_middleware.detectors import _injection_rules as rules
 from enkrypt_middleware.detectors._linear import LinearModel, norm_lines, norm_words, split_lines
-from enkrypt_middleware.detectors._profanity import tokenize, tokens_of
+from enkrypt_middleware.detectors._profanity import kept_tokens, tokenize, tokens_of
 from enkrypt_middleware.detectors._text import alternatives
 from enkrypt_middleware.detectors.base import Finding, Located
 from enkrypt_middleware.detectors.injection import (
     DEFAULT_THRESHOLD,
     InjectionAttackConfig,
     InjectionAttackDetector,
+    _pieces,
+    _Scorer,
     _scorer,
     _Text,
 )
@@ -477,9 +480,11 @@ def test_split_lines_cuts_one_split_into_the_lines_of_per_line_splits() -> None:
         assert lines.flat == [token for line in expected for token in line]
         if text.isascii() and not any(symbol in text for symbol in "@$|!+"):  # toxicity's tokens are the same
             shared = tokenize(text)
+            assert lines.tokens == shared, text  # the words as split, before anything is undone
             with_shared = split_lines(text, lexicon, {}, shared)
             assert with_shared.lines == expected, text
             assert with_shared.flat is shared or not with_shared.raw
+            assert with_shared.tokens is shared
 
 
 def _scorer_lexicon() -> frozenset[str]:
@@ -494,3 +499,108 @@ def test_text_shares_toxicity_tokens_and_set() -> None:
     leet = "Please 1gn0r3 the noise in this recording."
     doc = _Text(leet, _scorer())
     assert doc.vocabulary == frozenset(doc.flat) and "ignore" in doc.vocabulary
+
+
+# --- the faster paths of issue 5 find what the plain ones found ---------------------------------------------------
+
+
+def test_text_keeps_its_words_as_toxicitys_tokens() -> None:
+    # _Text splits a plain ASCII text line by line and keeps the words for toxicity (tokens_of), which must then be
+    # exactly what tokenize gives; a text with leet symbols or other scripts is not shared
+    pieces = [
+        "word",
+        "Word",
+        "don't",
+        "2,400",
+        "h3llo",
+        ". ",
+        "? ",
+        ".\t",
+        "\r\n",
+        "\n",
+        "  ",
+        "-",
+        "a b c d",
+        "e.g.",
+        "x",
+    ]
+    pieces += ["p@ss", "é", "。", "\u2028"]
+    rng = random.Random(8)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        text = (text + ".")[:-1]  # a fresh object: nothing kept for it
+        doc = _Text(text, _scorer())
+        kept = kept_tokens(text)
+        if text.isascii() and not any(symbol in text for symbol in "@$|!+"):
+            assert kept is not None and kept.tokens == tokenize(text), text
+            assert kept.vocabulary == frozenset(tokenize(text))
+            assert tokens_of(text) is kept  # toxicity reads them, it does not tokenise again
+        else:
+            assert kept is None, text
+        # the sentence spans, now worked out when first asked for, are those of the marked text
+        marked = text.replace(". ", ".\n").replace("? ", "?\n").replace("! ", "!\n").replace(".\t", ".\n")
+        marked = marked.replace("\r", "\n").replace("。", "\n").replace("\u2028", "\n")
+        starts = [0]
+        for part in marked.split("\n"):
+            starts.append(starts[-1] + len(part) + 1)
+        assert doc.spans == [(start, end - 1) for start, end in zip(starts, starts[1:], strict=False)], text
+        assert len(doc.spans) == len(doc.lines)
+
+
+def _plain_pieces(doc: _Text) -> list[tuple[float, int, int, int, int, tuple[int, int] | None]]:
+    """The pieces as ``_pieces`` first built them: prefix sums, then one list per kind with a ``bisect`` per run."""
+    scorer = _scorer()
+    starts = doc.starts
+    table = scorer.tables[scorer.attack]
+    unigram = [0.0]
+    for token in doc.flat:
+        unigram.append(unigram[-1] + table.get(token, 0.0))
+    bias = scorer.biases[scorer.attack]
+    count = len(starts) - 1
+    ends = starts[1:]
+    pieces: list[tuple[float, int, int, int, int, tuple[int, int] | None]] = []
+    for i in range(count):
+        if 3 <= ends[i] - starts[i] <= 48:
+            pieces.append((bias + (unigram[ends[i]] - unigram[starts[i]]), starts[i], ends[i], i, i, None))
+    for i in range(count):
+        a, size = starts[i], ends[i] - starts[i]
+        if size > 48:
+            for w in range(0, size - 16, 16):
+                b = min(w + 32, size)
+                pieces.append((bias + unigram[a + b] - unigram[a + w], a + w, a + b, i, i, (w, b)))
+    for i in range(count):
+        j = bisect_right(ends, starts[i] + 64) - 1
+        if j > i and ends[i] - starts[i]:
+            pieces.append((bias + unigram[ends[j]] - unigram[starts[i]], starts[i], ends[j], i, j, None))
+    return pieces
+
+
+def test_pieces_are_those_of_the_plain_scan() -> None:
+    # sentences of every length around the limits (3 words, 48, 64), empty ones, long ones cut into windows
+    words = sorted(_scorer().tables[_scorer().attack])[:400] + ["ignore", "previous", "instructions", "the"]
+    rng = random.Random(9)
+    for _ in range(600):
+        sizes = [rng.choice([0, 1, 2, 3, 4, 15, 30, 47, 48, 49, 63, 64, 65, 100]) for _ in range(rng.randint(1, 14))]
+        text = ". ".join(" ".join(rng.choice(words) for _ in range(size)) for size in sizes)
+        doc = _Text(text, _scorer())
+        assert _pieces(_scorer(), doc) == _plain_pieces(doc), sizes
+
+
+def test_dotted_dashes_is_the_morse_gate() -> None:
+    pieces = [".", "-", " ", "a", ".-", "-.", "--", "..", "/", "x-y", "-" * 70, ".-" * 40]
+    rng = random.Random(10)
+    seen = set()
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected = text.count("-") >= 3 and text.count(".-") + text.count("-.") >= 6
+        assert rules._dotted_dashes(text) is expected, text
+        seen.add((expected, text.count("-") > rules._MAX_DASHES))
+    assert seen == {(False, False), (True, False), (False, True), (True, True)}
+
+
+def test_features_are_the_unigrams_and_bigrams() -> None:
+    rng = random.Random(11)
+    for _ in range(2000):
+        tokens = [rng.choice(["a", "b", "ignore", "all", "x y"]) for _ in range(rng.randint(0, 8))]
+        bigrams = {f"{first} {second}" for first, second in zip(tokens, tokens[1:], strict=False)}
+        assert _Scorer.features(tokens) == {*tokens, *bigrams}

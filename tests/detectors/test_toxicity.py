@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from enkrypt_middleware.detectors import BUILTIN_DETECTORS, toxicity
+from enkrypt_middleware.detectors import _toxicity_rules as toxicity_rules
+from enkrypt_middleware.detectors._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 from enkrypt_middleware.detectors._linear import sigmoid
-from enkrypt_middleware.detectors._profanity import tokenize, word_list
+from enkrypt_middleware.detectors._profanity import Term, padded, tokenize, tokens_of, word_list
 from enkrypt_middleware.detectors._toxicity_model import SCALE, ToxicityModel, load_columns
 from enkrypt_middleware.detectors.base import Finding, Located
 from enkrypt_middleware.detectors.toxicity import LABELS, ToxicityConfig, ToxicityDetector, scores
@@ -242,3 +244,93 @@ def test_the_shared_analysis_is_never_that_of_another_text() -> None:
     assert toxicity.analyze(equal).tokens == tokenize(first)
     assert toxicity.analyze("have a nice day").tokens == ["have", "a", "nice", "day"]
     assert toxicity.analyze(first).hits != [] and toxicity.analyze("have a nice day").hits == []
+
+
+# --- the faster paths of issue 5 find what the plain ones found ---------------------------------------------------
+
+
+def _plain_find(tokens: list[str]) -> list[tuple[int, Term]]:
+    """The word list's terms in ``tokens``, looked for at every token: the longest term starting at a token, else
+    the one-token term it is."""
+    words = word_list()
+    found: dict[int, Term] = {}
+    for i, token in enumerate(tokens):
+        for term, _, _ in words._by_first.get(token, ()):
+            if tuple(tokens[i : i + len(term.tokens)]) == term.tokens:
+                found[i] = term
+                break
+        else:
+            if token in words._singles:
+                found[i] = words._singles[token]
+    return sorted(found.items(), key=lambda hit: hit[0])
+
+
+def test_word_list_finds_what_a_scan_of_every_token_finds() -> None:
+    # multi-word terms whose words all occur, in order or not (only the phrase tests tell them apart)
+    multi = [term for terms in word_list()._by_first.values() for term, _, _ in terms]
+    words = sorted({word for term in multi for word in term.tokens}) + ["the", "a", "bell", "end", "son", "of"]
+    phrases = [" ".join(term.tokens) for term in multi] + [" ".join(term) for term in word_list()._singles]
+    rng = random.Random(12)
+    for _ in range(3000):
+        pool = words if rng.random() < 0.5 else words + phrases
+        text = " ".join(rng.choice(pool) for _ in range(rng.randint(0, 30)))
+        tokens = tokenize(text)
+        assert word_list().find(tokens) == _plain_find(tokens), text
+
+
+def test_joined_tokens_are_built_once_per_kept_text() -> None:
+    text = "you are next in line for the bell at the end"
+    kept = tokens_of((text + ".")[:-1])
+    assert padded(kept.tokens) == f" {' '.join(kept.tokens)} "
+    assert padded(kept.tokens) is padded(kept.tokens)  # the kept tokens' join, made once
+    other = list(kept.tokens)  # equal, but not the kept list: joined on the spot
+    assert padded(other) == padded(kept.tokens) and padded(other) is not padded(kept.tokens)
+
+
+def _plain_slice(tokens: list[str], start: int, end: int) -> str:
+    """``_slice`` as first written: word by word."""
+    out: list[str] = []
+    i = max(start, 0)
+    end = min(end, len(tokens))
+    while i < end:
+        token = tokens[i]
+        if token in toxicity_rules._GROUP_NOUNS:
+            out.append(toxicity_rules.GROUP_TOKEN)
+        elif token in toxicity_rules._GROUP_ADJECTIVES and i + 1 < end and tokens[i + 1] in toxicity_rules._PEOPLE:
+            out.append(toxicity_rules.GROUP_TOKEN)
+            i += 1
+        elif token == "the" and i + 1 < end and tokens[i + 1] in toxicity_rules._THE_GROUPS:
+            out.append(toxicity_rules.GROUP_TOKEN)
+            i += 1
+        else:
+            out.append(token)
+        i += 1
+    return " ".join(out)
+
+
+def test_group_mentions_are_replaced_as_when_reading_word_by_word() -> None:
+    words = sorted({*GROUP_NOUNS, *GROUP_ADJECTIVES, *PEOPLE_NOUNS, *toxicity_rules._THE_GROUPS})
+    words += ["the", "the", "a", "are", "xgroupx", "people", "old"] * 20
+    rng = random.Random(13)
+    for _ in range(20000):
+        tokens = [rng.choice(words) for _ in range(rng.randint(0, 10))]
+        start, end = rng.randint(-3, 11), rng.randint(-2, 12)
+        assert toxicity_rules._slice(tokens, start, end) == _plain_slice(tokens, start, end), (tokens, start, end)
+
+
+def test_highest_window_is_the_highest_of_the_window_logits() -> None:
+    # the highest window is taken on the sums (bias and scale after): exactly the highest of the windows' logits
+    res = toxicity._resources()
+    rng = random.Random(14)
+    terms = [" ".join(term) for term in word_list()._singles] + [text for text, _ in TOXIC] + BENIGN + IMPLICIT_HATE
+    for _ in range(300):
+        analysis = toxicity.analyze(" ".join(rng.choices(terms + BENIGN * 20, k=rng.randint(2, 200))))
+        best = [-math.inf, -math.inf]
+        for start in range(0, max(len(analysis.tokens), 1), toxicity.WINDOW):
+            window = analysis.tokens[start : start + toxicity.WINDOW]
+            terms_here = [term for index, term in analysis.hits if start <= index < start + toxicity.WINDOW]
+            total = sum(map(res.weights.__getitem__, res.keys.intersection(window)), 0j)
+            found = {feature for term in terms_here for feature in toxicity.term_features(term)}
+            total = sum(map(res.weights.__getitem__, res.lexical_keys.intersection(found)), total)
+            best = [max(best[0], res.bias[0] + total.real / SCALE), max(best[1], res.bias[1] + total.imag / SCALE)]
+        assert toxicity.model_probabilities(analysis) == (sigmoid(best[0]), sigmoid(best[1]))
