@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from enkrypt_middleware.detectors import _minilm, toxicity
+from enkrypt_middleware.detectors._linear import sigmoid
 from enkrypt_middleware.detectors._wordpiece import WordPiece
 from training.common import DATA, MODELS, metrics, print_metrics, read_csv
 from training.toxicity_extra import BENIGN
@@ -282,10 +283,6 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 def split(rows: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """``(fit, dev)``: ``DEV_SHARE`` of each label's rows, picked with a fixed seed, are the development split."""
     rng = random.Random(SEED)
@@ -337,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     shift = []
     for index, head in enumerate(HEADS):
         dev = splits[head][1]
-        probabilities = [_sigmoid(encoder.logits(text)[index]) for text, _ in dev]
+        probabilities = [sigmoid(encoder.logits(text)[index]) for text, _ in dev]
         threshold = best_threshold([y for _, y in dev], probabilities)
         shift.append(_logit(threshold))
         dev_f1 = macro_f1([y for _, y in dev], probabilities, threshold)
@@ -351,10 +348,10 @@ def main(argv: list[str] | None = None) -> None:
     for index, head in enumerate(HEADS):
         rows = [(t, y) for t, y in read_csv(args.data / f"{head}_val.csv") if t.strip()]
         truth = [y for _, y in rows]
-        alone = [_sigmoid(encoder.logits(text)[index]) for text, _ in rows]
+        alone = [sigmoid(encoder.logits(text)[index]) for text, _ in rows]
         linear = [toxicity.model_probabilities(toxicity.analyze(text))[index] for text, _ in rows]
         both = [
-            _sigmoid((_logit(min(max(p, 1e-9), 1 - 1e-9)) + _logit(min(max(q, 1e-9), 1 - 1e-9))) / 2)
+            sigmoid((_logit(min(max(p, 1e-9), 1 - 1e-9)) + _logit(min(max(q, 1e-9), 1 - 1e-9))) / 2)
             for p, q in zip(alone, linear, strict=True)
         ]
         for name, values in (("tier alone", alone), ("tier + linear model", both)):

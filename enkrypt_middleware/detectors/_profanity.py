@@ -30,9 +30,9 @@ __all__ = [
     "Term",
     "Tokens",
     "WordList",
+    "joiner",
     "keep_tokens",
     "kept_tokens",
-    "padded",
     "tokenize",
     "tokens_of",
     "word_list",
@@ -83,8 +83,12 @@ class Joined:
 
     def __call__(self) -> str:
         if self._padded is None:
-            self._padded = f" {' '.join(self._tokens)} "
+            self._padded = _pad(self._tokens)
         return self._padded
+
+
+def _pad(tokens: Sequence[str]) -> str:
+    return f" {' '.join(tokens)} "
 
 
 class Tokens(NamedTuple):
@@ -112,10 +116,7 @@ def tokens_of(text: str) -> Tokens:
     ``_last`` holds, so no other string can be given its identity meanwhile; text and result are replaced
     together, as one tuple, so a thread never sees one without the other.
     """
-    last = _last[0] if _last else None
-    if last is not None and last[0] is text:
-        return last[1]
-    return keep_tokens(text, Tokens.of(tokenize(text)))
+    return kept_tokens(text) or keep_tokens(text, Tokens.of(tokenize(text)))
 
 
 def kept_tokens(text: str) -> Tokens | None:
@@ -134,13 +135,13 @@ def keep_tokens(text: str, tokens: Tokens) -> Tokens:
     return tokens
 
 
-def padded(tokens: list[str]) -> str:
-    """``tokens`` joined by spaces, with a space at each end (see ``Joined``): joined once per text when ``tokens``
-    is the list ``tokens_of`` keeps (its ``Joined``), else joined now."""
+def joiner(tokens: list[str]) -> Joined:
+    """The ``Joined`` of ``tokens``: the kept one when ``tokens`` is the list ``tokens_of`` keeps (so the text is
+    joined once for every detector that asks), else a new one."""
     last = _last[0] if _last else None
     if last is not None and last[1].tokens is tokens:
-        return last[1].joined()
-    return f" {' '.join(tokens)} "
+        return last[1].joined
+    return Joined(tokens)
 
 
 # --- the list -------------------------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ class WordList:
         for terms in by_first.values():
             terms.sort(key=lambda t: -len(t.tokens))
         self._by_first = {
-            first: tuple((term, frozenset(term.tokens), f" {' '.join(term.tokens)} ") for term in terms)
+            first: tuple((term, frozenset(term.tokens), _pad(term.tokens)) for term in terms)
             for first, terms in by_first.items()
         }
         self._single_keys = frozenset(self._singles)
@@ -294,7 +295,7 @@ class WordList:
         """``(token index, term)`` of every term in ``tokens``, in order (``vocabulary``: ``set(tokens)`` if
         the caller has it). A multi-token term at a position hides the one-token term it starts with ("son of
         a bitch" is one hit, at "son"). A multi-token term is looked for only when all its words occur, and
-        then only if it occurs as a phrase (``padded``): common words ("bell", "end") occur in most long texts,
+        then only if it occurs as a phrase (``joiner``): common words ("bell", "end") occur in most long texts,
         and finding where the first one is would compare it with every token."""
         if vocabulary is None:
             vocabulary = set(tokens)
@@ -303,14 +304,11 @@ class WordList:
         if not singles and not firsts:
             return []
         found: dict[int, Term] = {}
-        joined = ""
+        joined = joiner(tokens)
         for first in firsts:
-            candidates: list[Term] = []
-            for term, words, phrase in self._by_first[first]:
-                if words <= vocabulary:
-                    joined = joined or padded(tokens)
-                    if phrase in joined:
-                        candidates.append(term)
+            candidates = [
+                term for term, words, phrase in self._by_first[first] if words <= vocabulary and phrase in joined()
+            ]
             if not candidates:
                 continue
             for i in _indices(tokens, first):

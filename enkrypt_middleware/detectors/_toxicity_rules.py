@@ -310,13 +310,7 @@ def _dehumanising(tokens: list[str], vocabulary: Set[str]) -> bool:
 def read_rules(tokens: list[str], vocabulary: Set[str], insults: Sequence[int] = ()) -> Rules:
     """Apply every rule to a text's tokens (``vocabulary`` is ``set(tokens)``; ``insults``: positions of the
     word list's insulting terms)."""
-    joined: list[str] = []
-
-    def joined_tokens() -> str:  # joined when a phrase's words all occur, not before, and once per text
-        if not joined:
-            joined.append(_profanity.padded(tokens))
-        return joined[0]
-
-    threat, group = _threat(tokens, vocabulary, joined_tokens)
-    insult = insult_strength(tokens, vocabulary, joined_tokens, insults)
+    joined = _profanity.joiner(tokens)  # joined when a phrase's words all occur, not before, and once per text
+    threat, group = _threat(tokens, vocabulary, joined)
+    insult = insult_strength(tokens, vocabulary, joined, insults)
     return Rules(threat, group, insult, _dehumanising(tokens, vocabulary))

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from ._common import DetectorConfig
-from ._profanity import padded
+from ._profanity import joiner
 from .base import Finding, Located, Report
 from .toxicity import analyze
 
@@ -105,7 +105,7 @@ def nsfw_probability(text: str) -> float:
     for word in _STRONG_CONTEXT_WORDS.intersection(vocabulary):
         strengths[word] = _SLANG
     context = _CONTEXT_WORDS.intersection(vocabulary)
-    joined = padded(analysis.tokens) if not vocabulary.isdisjoint(("sex", "love", "bed")) else ""
+    joined = joiner(analysis.tokens)() if not vocabulary.isdisjoint(("sex", "love", "bed")) else ""
     phrases = [phrase for phrase in _CONTEXT_PHRASES if joined and phrase in joined]
     sexual_context = bool(context or phrases or strengths) or not _SEXUAL_VERBS.isdisjoint(vocabulary)
     slang: dict[str, float] = {}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from enkrypt_middleware.detectors import BUILTIN_DETECTORS
-from enkrypt_middleware.detectors._profanity import padded, tokenize, tokens_of
+from enkrypt_middleware.detectors._profanity import joiner, tokenize, tokens_of
 from enkrypt_middleware.detectors.base import Located
 from enkrypt_middleware.detectors.nsfw import NsfwConfig, NsfwDetector, nsfw_probability
 
@@ -68,10 +68,10 @@ def test_threshold_from_config_changes_the_verdict() -> None:
 
 
 def test_context_phrases_read_the_same_whether_or_not_another_detector_joined_the_tokens() -> None:
-    # nsfw tests its two-word phrases on the tokens joined once per text (``_profanity.padded``): the join may have
+    # nsfw tests its two-word phrases on the tokens joined once per text (``_profanity.joiner``): the join may have
     # been made already, by toxicity's rules or word list on the same text object, or not at all
     text = "We had sex in the bell tower at the end of the day, you are next"
     alone = nsfw_probability((text + ".")[:-1])
     shared = (text + ".")[:-1]
-    assert padded(tokens_of(shared).tokens) == f" {' '.join(tokenize(shared))} "  # joined before nsfw reads it
+    assert joiner(tokens_of(shared).tokens)() == f" {' '.join(tokenize(shared))} "  # joined before nsfw reads it
     assert nsfw_probability(shared) == alone > nsfw_probability("We had lunch in the bell tower")

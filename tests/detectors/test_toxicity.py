@@ -15,7 +15,7 @@ from enkrypt_middleware.detectors import BUILTIN_DETECTORS, toxicity
 from enkrypt_middleware.detectors import _toxicity_rules as toxicity_rules
 from enkrypt_middleware.detectors._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 from enkrypt_middleware.detectors._linear import sigmoid
-from enkrypt_middleware.detectors._profanity import Term, padded, tokenize, tokens_of, word_list
+from enkrypt_middleware.detectors._profanity import Term, joiner, tokenize, tokens_of, word_list
 from enkrypt_middleware.detectors._toxicity_model import SCALE, ToxicityModel, load_columns
 from enkrypt_middleware.detectors.base import Finding, Located
 from enkrypt_middleware.detectors.toxicity import LABELS, ToxicityConfig, ToxicityDetector, scores
@@ -281,10 +281,10 @@ def test_word_list_finds_what_a_scan_of_every_token_finds() -> None:
 def test_joined_tokens_are_built_once_per_kept_text() -> None:
     text = "you are next in line for the bell at the end"
     kept = tokens_of((text + ".")[:-1])
-    assert padded(kept.tokens) == f" {' '.join(kept.tokens)} "
-    assert padded(kept.tokens) is padded(kept.tokens)  # the kept tokens' join, made once
+    assert joiner(kept.tokens)() == f" {' '.join(kept.tokens)} "
+    assert joiner(kept.tokens)() is joiner(kept.tokens)()  # the kept tokens' join, made once
     other = list(kept.tokens)  # equal, but not the kept list: joined on the spot
-    assert padded(other) == padded(kept.tokens) and padded(other) is not padded(kept.tokens)
+    assert joiner(other)() == joiner(kept.tokens)() and joiner(other)() is not joiner(kept.tokens)()
 
 
 def _plain_slice(tokens: list[str], start: int, end: int) -> str:
