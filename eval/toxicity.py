@@ -3,9 +3,11 @@
 Rows:
 
 - ``toxicity`` on TweetEval ``offensive_val.csv`` (the ``toxicity`` label at its default threshold; the
-  dataset name carries TweetEval's official metric, macro-F1).
-- ``identity_hate`` on TweetEval ``hate_val.csv`` (macro-F1 in the name too), and on its *implicit* part:
-  the hateful rows with no unambiguous word-list term, against every non-hateful row.
+  dataset name carries TweetEval's official metric, macro-F1, with a 95 % bootstrap interval: how far the
+  figure on these ~1,300 tweets may sit from the same detector's figure on other tweets of the same kind,
+  about ±0.02).
+- ``identity_hate`` on TweetEval ``hate_val.csv`` (macro-F1 and its interval in the name too), and on its
+  *implicit* part: the hateful rows with no unambiguous word-list term, against every non-hateful row.
 - ``toxicity (any label)`` on the benign prompts (label 0) of the two injection validation files: a false
   alarm is any of the six labels firing on an ordinary prompt.
 - ``nsfw`` and ``bias`` on small sets written by hand for this file (``NSFW_SET``, ``BIAS_SET``). They are
@@ -19,8 +21,10 @@ shared tokenisation cache does not help).
 from __future__ import annotations
 
 import csv
+import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -129,6 +133,32 @@ def _macro_f1(labels: Sequence[int], fired: Sequence[bool]) -> float:
     return (f1(1) + f1(0)) / 2
 
 
+def _macro_f1_interval(
+    labels: Sequence[int], fired: Sequence[bool], rounds: int = 1000, seed: int = 13
+) -> tuple[float, float]:
+    """A 95 % bootstrap interval of the macro-F1: the 2.5th and 97.5th percentiles over ``rounds`` resamples of
+    the rows, with replacement (fixed seed). It says how far a figure on this many rows may be from the same
+    detector's figure on other rows of the same kind: on ~1,300 tweets, about ±0.02."""
+    rng = random.Random(seed)
+    # each row is one of four outcomes; a resample only needs their counts
+    outcome = [2 * y + int(f) for y, f in zip(labels, fired, strict=True)]  # 0 tn, 1 fp, 2 fn, 3 tp
+    values = []
+    for _ in range(rounds):
+        counts = Counter(rng.choices(outcome, k=len(outcome)))
+        tn, fp, fn, tp = (counts[k] for k in range(4))
+        positive = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        negative = 2 * tn / (2 * tn + fn + fp) if tn else 0.0
+        values.append((positive + negative) / 2)
+    values.sort()
+    return values[int(0.025 * rounds)], values[int(0.975 * rounds) - 1]
+
+
+def _macro_name(dataset: str, labels: Sequence[int], fired: Sequence[bool]) -> str:
+    """``dataset (macro-F1 0.753, 95% CI 0.731-0.776)``: TweetEval's official metric with its interval."""
+    low, high = _macro_f1_interval(labels, fired)
+    return f"{dataset} (macro-F1 {_macro_f1(labels, fired):.3f}, 95% CI {low:.3f}-{high:.3f})"
+
+
 def _row(
     dataset: str,
     detector: str,
@@ -181,10 +211,9 @@ def _toxicity_rows(toxicity: ToxicityDetector, tier: str) -> list[dict[str, Any]
     offensive = _read(DATA / "toxicity" / "offensive_val.csv")
     labels = [y for _, y in offensive]
     findings, seconds = _run(toxicity.detect, [t for t, _ in offensive])
-    macro = _macro_f1(labels, [_label("toxicity")(f) for f in findings])
     out.append(
         _row(
-            f"offensive_val (macro-F1 {macro:.3f})",
+            _macro_name("offensive_val", labels, [_label("toxicity")(f) for f in findings]),
             "toxicity" + tier,
             labels,
             findings,
@@ -197,10 +226,9 @@ def _toxicity_rows(toxicity: ToxicityDetector, tier: str) -> list[dict[str, Any]
     hate = [(t, y) for t, y in _read(DATA / "toxicity" / "hate_val.csv") if t.strip()]
     labels = [y for _, y in hate]
     findings, seconds = _run(toxicity.detect, [t for t, _ in hate])
-    macro = _macro_f1(labels, [_label("identity_hate")(f) for f in findings])
     out.append(
         _row(
-            f"hate_val (macro-F1 {macro:.3f})",
+            _macro_name("hate_val", labels, [_label("identity_hate")(f) for f in findings]),
             "identity_hate" + tier,
             labels,
             findings,
