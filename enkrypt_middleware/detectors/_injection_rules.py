@@ -513,13 +513,18 @@ _MARKERS = (
 #: with its first word, which must occur for it to match.
 _OVERRIDES = (("system", r"system\s+override\b"), ("admin", r"admin\s+override\b"))
 _SYSTEM_PROMPT = r"system\s+prompt\b"
+#: Markers of where a system prompt begins or ends.
 _BEGIN_END = r"\b(?:begin|end)\s+(?:of\s+)?system\s+prompt\b"
+#: ``_BEGIN_END`` searched for from each of its first words, as ``_OVERRIDES`` (the word start checked on each match).
+_BEGIN_END_FROM = (("begin", r"begin\s+(?:of\s+)?system\s+prompt\b"), ("end", r"end\s+(?:of\s+)?system\s+prompt\b"))
 _WORD_CHAR = re.compile(r"\w")
-_TEMPLATE_GATES = (
-    "<|", "[inst]", "[/inst]", "<<sys", "_of_turn>", "[system]", "[/system]", "<system>", "</system>", "< system",
-    "### system", "###system", "### instruction", "###instruction", "system prompt", "system override",
-    "admin override",
-)  # fmt: skip
+#: Strings one of which a text must hold for a marker to be looked for (unless it says "override" or "system
+#: prompt"), by the character each holds: a group is searched for only if its character occurs in the text.
+_MARKER_GATES = (
+    ("<", ("<|", "<<sys", "<system>", "</system>", "< system")),
+    ("[", ("[inst]", "[/inst]", "[system]", "[/system]")),
+    ("#", ("### system", "###system", "### instruction", "###instruction")),
+)
 
 
 def template_hits(lowered: str) -> list[tuple[int, int]]:
@@ -530,12 +535,15 @@ def template_hits(lowered: str) -> list[tuple[int, int]]:
     or "#", the phrases only letters and white space). In one alternation, the phrases that start with a
     word boundary made ``re`` try every position of the text (0.7 ms on 10 KB of prose that says
     "override"). Searched for alone, ``system\\s+override`` starts with a literal that ``re`` finds in C, and
-    the word boundary before it is checked on each match; ``_BEGIN_END`` runs only after a literal
-    ``system\\s+prompt`` is found.
+    the word boundary before it is checked on each match; ``_BEGIN_END`` likewise, from "begin" and from
+    "end", and only after a literal ``system\\s+prompt`` is found (``re`` tried ``_BEGIN_END``'s leading word
+    boundary at every position too, 0.13 ms on 10 KB).
+
+    Nothing is searched for unless the text says "override" or "system prompt", or holds one of the gate
+    strings of the markers (``_MARKER_GATES``, or ``_of_turn>``) and one of "<", "[", "#".
     """
-    markers = ("<" in lowered or "[" in lowered or "#" in lowered) and any(g in lowered for g in _TEMPLATE_GATES)
     override = "override" in lowered
-    if not markers and not override and "system prompt" not in lowered:
+    if not override and "system prompt" not in lowered and not _marker_gate(lowered):
         return []
     spans: list[tuple[int, int]] = []
     if "<" in lowered or "[" in lowered or "#" in lowered:
@@ -543,14 +551,29 @@ def template_hits(lowered: str) -> list[tuple[int, int]]:
     if override:
         for word, source in _OVERRIDES:
             spans += [
-                match.span()
-                for match in _matches_from(regex(source), lowered, word)
-                if not match.start() or _WORD_CHAR.match(lowered, match.start() - 1) is None
+                match.span() for match in _matches_from(regex(source), lowered, word) if _word_start(lowered, match)
             ]
     if "prompt" in lowered and regex(_SYSTEM_PROMPT).search(lowered) is not None:
-        spans += [match.span() for match in regex(_BEGIN_END).finditer(lowered)]
+        for word, source in _BEGIN_END_FROM:
+            spans += [
+                match.span() for match in _matches_from(regex(source), lowered, word) if _word_start(lowered, match)
+            ]
     spans.sort()
     return spans
+
+
+def _marker_gate(lowered: str) -> bool:
+    """Whether the text holds one of "<", "[", "#" and a gate string of the markers (``_MARKER_GATES``)."""
+    if "<" not in lowered and "[" not in lowered and "#" not in lowered:
+        return False
+    if "_of_turn>" in lowered:
+        return True
+    return any(char in lowered and any(gate in lowered for gate in gates) for char, gates in _MARKER_GATES)
+
+
+def _word_start(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` (which starts with a word character) starts a word: ``\\b`` before it."""
+    return not match.start() or _WORD_CHAR.match(text, match.start() - 1) is None
 
 
 def _matches_from(pattern: re.Pattern[str], text: str, word: str) -> Iterator[re.Match[str]]:
@@ -734,6 +757,41 @@ def _phrase(first: str, second: str, gap: str = "") -> str:
 
 #: Runs of characters beyond Latin-1: where the other scripts' phrases can be.
 NON_LATIN1 = re.compile(r"[^\x00-\xff]+")
+#: From the end of such a run: gaps of at most eight Latin-1 characters, each followed by a run (linear, as
+#: ``_normalize._DENSE``).
+_DENSE_NON_LATIN1 = re.compile(r"(?:[\x00-\xff]{1,8}[^\x00-\xff]+)*")
+#: The gaps between those runs.
+_LATIN1 = re.compile(r"[\x00-\xff]+")
+
+
+def non_latin1_text(text: str) -> str:
+    """``" ".join(NON_LATIN1.findall(text))``: the text's runs of characters beyond Latin-1, space-separated.
+
+    The Latin-1 codec finds them, scanning in C several times faster than the expression, and hands each one
+    to ``_mark_runs``, which returns it (or the dense stretch of runs it starts) between NUL bytes, where one
+    split finds them. A text with a NUL of its own is searched with the expression.
+    """
+    if "\x00" in text:
+        return " ".join(NON_LATIN1.findall(text))
+    return b" ".join(text.encode("latin-1", _MARK_RUNS).split(b"\x00")[1::2]).decode("utf-8", "surrogatepass")
+
+
+def _mark_runs(error: UnicodeError) -> tuple[bytes, int]:
+    """Codec error handler for ``non_latin1_text``: the run, and the runs that follow it a few characters apart
+    (one call for a stretch of mixed scripts rather than one per run, the gaps between them replaced), each
+    between NUL bytes, as UTF-8."""
+    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding only
+        raise error
+    text, start = error.object, error.start
+    dense = _DENSE_NON_LATIN1.match(text, error.end)
+    end = error.end if dense is None else dense.end()
+    runs = _LATIN1.sub("\x00\x00", text[start:end]) if end > error.end else text[start:end]
+    return ("\x00" + runs + "\x00").encode("utf-8", "surrogatepass"), end
+
+
+_MARK_RUNS = "enkrypt_middleware.non_latin1_runs"
+codecs.register_error(_MARK_RUNS, _mark_runs)
+
 _S = r"[\s,]+"  # a word gap
 _ANY_WORDS = r"(?:[^\s.!?。！？]+\s+){0,4}?"  # up to four words
 _CJK_GAP = r"[^。！？.!?\n]{0,8}?"

@@ -40,13 +40,13 @@ import sys
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import accumulate, chain, compress, repeat
 from operator import add, not_, truediv
 from typing import Any, NamedTuple
 
-from ._normalize import fold
+from ._normalize import GAP, CharTable, dense_end, fold
 
 __all__ = [
     "FEATURE_SETS",
@@ -140,20 +140,49 @@ def _deleet(token: str, lexicon: Collection[str]) -> list[str]:
 
 
 def _segment(run: str, lexicon: Collection[str]) -> list[str]:
-    """``run`` split into lexicon words (fewest words), or ``[run]`` when it cannot be."""
+    """``run`` split into lexicon words (fewest words; of equally few, the split whose last word starts first,
+    and so on back), or ``[run]`` when it cannot be.
+
+    Each split point reached extends its split by every lexicon word that starts there, shortest first, up to
+    the first piece that no lexicon word starts with (``_prefixes``): no longer piece can be a word, and most
+    pieces of three or four letters are not. Asking up to 24 pieces of every point cost a few milliseconds on
+    a message with a few lines of spaced-out letters. A ``LazyLexicon`` is looked through to its set (each
+    ``in`` on the wrapper is a Python call). Each point keeps its word count and where its last word starts,
+    and the words are read back from the end: a copy of the split so far at every word found made a long run
+    of letters quadratic (seconds for 30,000 spaced-out letters).
+    """
+    words = lexicon.get() if isinstance(lexicon, LazyLexicon) else lexicon
+    prefixes = _prefixes(words) if isinstance(words, frozenset) else None
     n = len(run)
-    best: list[list[str] | None] = [None] * (n + 1)
-    best[0] = []
-    for end in range(1, n + 1):
-        for start in range(max(0, end - _MAX_WORD), end):
-            prefix = best[start]
-            if prefix is not None and run[start:end] in lexicon:
-                candidate = [*prefix, run[start:end]]
-                current = best[end]
-                if current is None or len(candidate) < len(current):
-                    best[end] = candidate
-    found = best[n]
-    return found if found is not None else [run]
+    counts: list[int] = [0] + [-1] * n  # words in the best split of run[:point], -1 when there is none
+    backs: list[int] = [0] * (n + 1)  # where that split's last word starts
+    # Points in order: a point's split is final before it is extended (only earlier points extend to it), and
+    # the words ending at a point are tried from the earliest start, a shorter split replacing a longer one.
+    for start in range(n):
+        if counts[start] < 0:
+            continue
+        size = counts[start] + 1
+        for end in range(start + 1, min(start + _MAX_WORD, n) + 1):
+            piece = run[start:end]
+            if prefixes is not None and piece not in prefixes:
+                break
+            if piece in words and (counts[end] < 0 or size < counts[end]):
+                counts[end], backs[end] = size, start
+    if counts[n] < 0:
+        return [run]
+    out: list[str] = []
+    end = n
+    while end:
+        out.append(run[backs[end] : end])
+        end = backs[end]
+    out.reverse()
+    return out
+
+
+@lru_cache(maxsize=4)
+def _prefixes(words: frozenset[str]) -> frozenset[str]:
+    """Every prefix of every word of a lexicon (for ``_segment``; built the first time a text spells letters out)."""
+    return frozenset(word[:size] for word in words for size in range(1, min(len(word), _MAX_WORD) + 1))
 
 
 def _join_spelled(tokens: list[str], lexicon: Collection[str]) -> list[str]:
@@ -290,11 +319,43 @@ _SPELLED_RUN = re.compile(rb" x  *x +x +x[ \n]")
 def _fold_error(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: a run of non-ASCII characters, folded (``_normalize.fold``, the extra lookalikes)
     and with what is still not ASCII turned into spaces. The codec scans the ASCII text in C and calls this
-    only for the runs it cannot encode, so a mostly-ASCII text costs next to nothing extra."""
+    only for the runs it cannot encode, so a mostly-ASCII text costs next to nothing extra; a text of mixed
+    scripts, with a run every few characters, is folded a dense stretch at a time (``_normalize.dense_end``)."""
     if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding only
         raise error
-    run = fold(error.object[error.start : error.end]).translate(_EXTRA_LOOKALIKES)
-    return (run if run.isascii() else _NON_ASCII.sub(" ", run)), error.end
+    text, start, end = error.object, error.start, error.end
+    if not text[end : end + GAP + 1].isascii():
+        end = dense_end(text, end)
+    stretch = text[start:end]
+    return (_ascii_short(stretch) if end - start <= _SHORT_RUN else _ascii(stretch)), end
+
+
+def _ascii(run: str) -> str:
+    """A run of non-ASCII characters folded to ASCII (``_fold_error``), or a dense stretch of runs and short ASCII
+    gaps (``_normalize.dense_end``), whose ASCII characters come out lower-cased (as ``_encode``'s tables map them).
+
+    Character by character, in C (``_ASCII_CHARS``): ``fold(run).translate(_EXTRA_LOOKALIKES)`` is the folded
+    characters joined, and that ``translate`` with a dict raised and cleared a ``LookupError`` for every character
+    not in it, most of them.
+    """
+    folded = run.translate(_ASCII_CHARS)
+    return folded if folded.isascii() else _NON_ASCII.sub(" ", folded)
+
+
+def _ascii_char(char: str) -> str:
+    """A character folded (``_normalize.fold``) and its extra lookalikes mapped."""
+    return fold(char).translate(_EXTRA_LOOKALIKES)
+
+
+_ASCII_CHARS = CharTable(_ascii_char)
+
+
+#: Runs (or dense stretches) of up to this many characters are folded through a cache (``_ascii_short``).
+_SHORT_RUN = 16
+#: ``_ascii`` of a short run, cached: a text of tweets or of mixed scripts has hundreds of runs, mostly the same
+#: few characters (curly quotes, emoji, accented letters), and folding each afresh cost several times the lookup.
+#: Long runs (a paragraph of Cyrillic is a few, a paragraph of Chinese one) are rarely seen twice.
+_ascii_short = lru_cache(maxsize=4096)(_ascii)
 
 
 _FOLD_ERRORS = "enkrypt_middleware.fold"

@@ -11,12 +11,14 @@ folded string can be reported at the right place in the original.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from functools import lru_cache
 
-__all__ = ["OffsetMap", "fold", "fold_with_offsets", "original_span"]
+__all__ = ["GAP", "CharTable", "OffsetMap", "dense_end", "fold", "fold_with_offsets", "original_span"]
 
 #: Dropped outright: nonspacing and enclosing marks, and format characters.
 _DROP_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
@@ -80,18 +82,92 @@ def _fold_char(ch: str) -> str:
     return _strip(_strip(ch).casefold()).translate(_CONFUSABLES).lower()
 
 
-def _fold_run(match: re.Match[str]) -> str:
-    return "".join(map(_fold_char, match.group()))
+#: Runs (or dense stretches) of up to this many characters are folded through a cache (``_utf8_short``): most
+#: non-ASCII characters of real text come alone or in twos (curly quotes, accented letters, emoji), and the
+#: same ones again.
+_SHORT_RUN = 16
+#: ASCII gaps up to this long between non-ASCII runs make a dense stretch (``dense_end``).
+GAP = 8
+#: From the end of a non-ASCII run: ASCII gaps of at most ``GAP`` characters, each followed by a run. Linear:
+#: a gap backtracks at most ``GAP`` characters, and a run is a single character class.
+_DENSE = re.compile(rf"(?:[\x00-\x7f]{{1,{GAP}}}[^\x00-\x7f]+)*")
+#: Characters a ``CharTable`` keeps at most (a text of every script could otherwise grow it without end).
+_TABLE_LIMIT = 8192
+
+
+class CharTable(dict[int, str]):
+    """A ``str.translate`` table that maps every character through ``function``, worked out the first time the
+    character is seen. ``translate`` then folds a stretch of text in C, a dict lookup per character, where
+    folding it run by run called Python code for each run (a text of mixed scripts has one every few
+    characters). Cleared when it holds ``_TABLE_LIMIT`` characters; two threads may both fill in a character,
+    with the same value."""
+
+    __slots__ = ("_function",)
+
+    def __init__(self, function: Callable[[str], str]) -> None:
+        super().__init__()
+        self._function = function
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= _TABLE_LIMIT:
+            self.clear()
+        value = self[code] = self._function(chr(code))
+        return value
+
+
+#: Every character folded (``_fold_char``; an ASCII one lower-cased).
+_FOLDED = CharTable(_fold_char)
+
+
+def dense_end(text: str, end: int) -> int:
+    """For codec error handlers, called at a non-ASCII run that ends at ``end`` with another run at most ``GAP``
+    characters after it (``not text[end : end + GAP + 1].isascii()``, which the handler tests first, a slice
+    being cheaper than a call): where the stretch of runs that follow each other so closely ends. A handler
+    folds such a stretch in one call, with ``str.translate``: one call per run (a Python call from the codec)
+    cost more."""
+    dense = _DENSE.match(text, end)
+    return end if dense is None else dense.end()
+
+
+def _fold_error(error: UnicodeError) -> tuple[bytes, int]:
+    """Codec error handler for ``fold``: a run of non-ASCII characters (and the dense stretch after it), folded,
+    as UTF-8 (a handler may return bytes, which the codec copies as they are)."""
+    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding only
+        raise error
+    text, start, end = error.object, error.start, error.end
+    if not text[end : end + GAP + 1].isascii():
+        end = dense_end(text, end)
+    stretch = text[start:end]
+    return (
+        _utf8_short(stretch)
+        if end - start <= _SHORT_RUN
+        else stretch.translate(_FOLDED).encode("utf-8", "surrogatepass")
+    ), end
+
+
+@lru_cache(maxsize=4096)
+def _utf8_short(run: str) -> bytes:
+    """A short run (or stretch) folded, as UTF-8, cached. Only short ones: a cache of long ones (a paragraph of
+    Chinese is one run) would hold kilobytes an entry and rarely be hit."""
+    return run.translate(_FOLDED).encode("utf-8", "surrogatepass")
+
+
+_FOLD_ERRORS = "enkrypt_middleware.fold_utf8"
+codecs.register_error(_FOLD_ERRORS, _fold_error)
 
 
 def fold(s: str) -> str:
     """``s`` in the folded form matchers compare (see the module docstring).
 
-    Equal to the first item of ``fold_with_offsets(s)``, and cheaper.
+    Equal to the first item of ``fold_with_offsets(s)``, and cheaper. The codec finds the non-ASCII runs (in C,
+    several times faster than a regular expression) and ``_fold_error`` folds them to UTF-8; the ASCII characters
+    are lower-cased as bytes. That is ``str.lower()`` of the whole: the folded runs are already lower case (and
+    hold no capital sigma, the one letter whose lower case depends on its neighbours). Lone surrogates pass
+    through as they are.
     """
     if s.isascii():
         return s.lower()
-    return _NON_ASCII.sub(_fold_run, s).lower()
+    return s.encode("ascii", _FOLD_ERRORS).lower().decode("utf-8", "surrogatepass")
 
 
 class OffsetMap:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import compress
 from typing import NamedTuple
 
 from ._normalize import fold
@@ -303,27 +304,49 @@ class WordList:
         firsts = self._first_keys.intersection(vocabulary)
         if not singles and not firsts:
             return []
-        found: dict[int, Term] = {}
         joined = joiner(tokens)
+        phrases: list[tuple[str, list[Term]]] = []
         for first in firsts:
             candidates = [
                 term for term, words, phrase in self._by_first[first] if words <= vocabulary and phrase in joined()
             ]
-            if not candidates:
-                continue
-            for i in _indices(tokens, first):
+            if candidates:
+                phrases.append((first, candidates))
+        at = _indices(tokens, singles.union(first for first, _ in phrases))
+        found: dict[int, Term] = {}
+        for first, candidates in phrases:
+            for i in at[first]:
                 for term in candidates:
                     if tuple(tokens[i : i + len(term.tokens)]) == term.tokens:
                         found[i] = term
                         break
         for token in singles:
             term = self._singles[token]
-            for i in _indices(tokens, token):
+            for i in at[token]:
                 found.setdefault(i, term)
         return sorted(found.items(), key=lambda hit: hit[0])
 
 
-def _indices(tokens: list[str], token: str) -> list[int]:
+#: Up to this many wanted tokens are found with ``list.index`` (see ``_indices``).
+_SCANS = 3
+
+
+def _indices(tokens: list[str], wanted: Set[str]) -> dict[str, list[int]]:
+    """The indices of each of the ``wanted`` tokens in ``tokens``, in order.
+
+    A ``list.index`` scan per wanted token compares every token with it, a few instructions each; a text of
+    tweets wants a dozen or more. Past ``_SCANS`` tokens, one pass looks every token up in ``wanted`` instead
+    (a set lookup through ``map``, as costly as three comparisons, for all of them at once).
+    """
+    if len(wanted) <= _SCANS:
+        return {token: _scan(tokens, token) for token in wanted}
+    out: dict[str, list[int]] = {token: [] for token in wanted}
+    for i in compress(range(len(tokens)), map(wanted.__contains__, tokens)):
+        out[tokens[i]].append(i)
+    return out
+
+
+def _scan(tokens: list[str], token: str) -> list[int]:
     out: list[int] = []
     i = -1
     while True:

@@ -503,7 +503,7 @@ class InjectionAttackDetector:
             return folded_text[0]
 
         latin = folded() if not rules.LATIN_ANCHORS.isdisjoint(vocabulary) else ""
-        other = "" if ascii_text else fold(" ".join(rules.NON_LATIN1.findall(text)))
+        other = "" if ascii_text else fold(rules.non_latin1_text(text))
         for start, _, hit in rules.multilingual_hits(folded, latin, other):
             out.append((doc.sentence_at(start) if ascii_text else sentence_of(start), hit.strength, hit))
         if depth >= _MAX_DEPTH:

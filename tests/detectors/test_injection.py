@@ -7,6 +7,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from bisect import bisect_right
 from importlib import resources
@@ -389,6 +390,60 @@ def test_template_hits_are_the_matches_of_one_alternation() -> None:
         assert rules.template_hits(text) == [match.span() for match in _ONE_TEMPLATE_PATTERN.finditer(text)], text
 
 
+#: ``template_hits``'s gate as first written: one list of strings, one of which opens it.
+_PLAIN_TEMPLATE_GATES = (
+    "<|", "[inst]", "[/inst]", "<<sys", "_of_turn>", "[system]", "[/system]", "<system>", "</system>", "< system",
+    "### system", "###system", "### instruction", "###instruction", "system prompt", "system override",
+    "admin override",
+)  # fmt: skip
+
+
+def _plain_gate(lowered: str) -> bool:
+    """``template_hits``'s gate as first written."""
+    markers = ("<" in lowered or "[" in lowered or "#" in lowered) and any(g in lowered for g in _PLAIN_TEMPLATE_GATES)
+    return markers or "override" in lowered or "system prompt" in lowered
+
+
+def test_template_hits_gate_and_searches_skip_no_match() -> None:
+    # The gate by character group and the searches from "begin" and "end" find what the plain gate and the one
+    # alternation find, open or shut: texts of the gates' strings, their pieces, and near misses.
+    pieces = ["<|", "[inst]", "[/inst]", "<<sys", "<</sys>>", "_of_turn>", "<start_of_turn>", "[system]", "<system>"]
+    pieces += ["</system>", "< system", "### system", "###instruction", "im_start|>", "system", "prompt", "admin"]
+    pieces += ["override", "begin", "end", "of", "legend", "weekend", " ", "  ", "\n", "<", "[", "#", "|", ">", "]"]
+    pieces += ["/", ":", "s", "x", "_", "é", "inst", "sys"]
+    rng = random.Random(3)
+    shut_with_a_match = found = 0
+    for _ in range(30000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        matches = [match.span() for match in _ONE_TEMPLATE_PATTERN.finditer(text)]
+        expected = matches if _plain_gate(text) else []
+        assert rules.template_hits(text) == expected, text
+        shut_with_a_match += bool(matches) and not expected  # "<</sys>>" alone: the gate stays shut
+        found += bool(expected)
+    assert shut_with_a_match > 100 and found > 1000
+    assert rules.template_hits("text. end of system prompt, then begin system   prompt: x") == [(6, 26), (33, 54)]
+    assert rules.template_hits("legend of system prompt") == []  # no word start before "end"
+
+
+def test_non_latin1_text_is_the_runs_the_expression_finds() -> None:
+    # Runs beyond Latin-1 alone, a few characters apart (a dense stretch), far apart, at either end, with NULs
+    # and lone surrogates: the codec's runs joined are the expression's.
+    alphabet = "ab .\n\x00éßÿ’“😊指令忽略инструкции\ud800\udc00"
+    rng = random.Random(6)
+    texts = ["", "plain", "héllo", "指令", "a\x00指"]
+    for _ in range(5000):
+        size = rng.choice((1, 4, 12, 60))
+        texts.append(
+            "".join(rng.choice(alphabet) for _ in range(size)) + " " * rng.randint(0, 12) + rng.choice(("", "x指"))
+        )
+    spaced = 0
+    for text in texts:
+        expected = " ".join(rules.NON_LATIN1.findall(text))
+        assert rules.non_latin1_text(text) == expected, ascii(text)
+        spaced += expected.count(" ") > 1
+    assert spaced > 1000
+
+
 _RULE_PATTERNS = ("_OVERRIDE", "_NEW_ORDERS", "_EXTRACT", "_INDIRECT", "_JAILBREAK")
 
 
@@ -604,3 +659,21 @@ def test_features_are_the_unigrams_and_bigrams() -> None:
         tokens = [rng.choice(["a", "b", "ignore", "all", "x y"]) for _ in range(rng.randint(0, 8))]
         bigrams = {f"{first} {second}" for first, second in zip(tokens, tokens[1:], strict=False)}
         assert _Scorer.features(tokens) == {*tokens, *bigrams}
+
+
+#: Long runs of spaced-out letters (joined back into words by a search that was quadratic in the run: over a
+#: minute for the first), and dense mixed scripts (folded run by run).
+HOSTILE = {
+    "spaced letters": "a b c d " * 20_000,
+    "letters between ideographs": "a 指" * 30_000,
+    "ascii between ideographs": ("x" * 7 + "指") * 20_000,
+    "nul between ideographs": "\x00指" * 30_000,
+}
+
+
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_input_runs_in_linear_time(text: str) -> None:
+    # A generous guard: the quadratic search took seconds to minutes on these, the linear one a tenth of a second.
+    started = time.perf_counter()
+    InjectionAttackDetector().detect(text)
+    assert time.perf_counter() - started < 2.0
