@@ -334,3 +334,13 @@ def test_highest_window_is_the_highest_of_the_window_logits() -> None:
             total = sum(map(res.weights.__getitem__, res.lexical_keys.intersection(found)), total)
             best = [max(best[0], res.bias[0] + total.real / SCALE), max(best[1], res.bias[1] + total.imag / SCALE)]
         assert toxicity.model_probabilities(analysis) == (sigmoid(best[0]), sigmoid(best[1]))
+
+
+def test_positions_are_every_index_of_the_wanted_words_in_order() -> None:
+    rng = random.Random(7)
+    vocabulary = ["you", "are", "an", "idiot", "kill", "hope", "die", "the", "stupid", "loser"]
+    for _ in range(300):
+        tokens = rng.choices(vocabulary, k=rng.randrange(0, 60))
+        wanted = frozenset(rng.sample(vocabulary, rng.randrange(1, 8)))  # a few words (scans) and many (one pass)
+        expected = [i for i, token in enumerate(tokens) if token in wanted]
+        assert toxicity_rules._positions(tokens, wanted) == expected
