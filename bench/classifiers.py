@@ -179,10 +179,12 @@ def real_messages(size: int, count: int, data: Path = DATA) -> list[str] | None:
             rows = [row["text"] for row in csv.DictReader(file)]
         for first in (0, 40, 80):
             parts: list[str] = []
+            length = 0
             for row in rows[first:]:
-                if sum(map(len, parts)) >= size:
+                if length >= size:
                     break
                 parts.append(row)
+                length += len(row)
             out.append(" ".join(parts)[:size])
     return out[:count]
 

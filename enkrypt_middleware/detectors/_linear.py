@@ -46,7 +46,7 @@ from itertools import accumulate, chain, compress, repeat
 from operator import add, not_, truediv
 from typing import Any, NamedTuple
 
-from ._normalize import GAP, CharTable, dense_end, fold
+from ._normalize import CharTable, fold, stretch_handler
 
 __all__ = [
     "FEATURE_SETS",
@@ -316,23 +316,11 @@ _SHAPE_TABLE = _shape_table()
 _SPELLED_RUN = re.compile(rb" x  *x +x +x[ \n]")
 
 
-def _fold_error(error: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: a run of non-ASCII characters, folded (``_normalize.fold``, the extra lookalikes)
-    and with what is still not ASCII turned into spaces. The codec scans the ASCII text in C and calls this
-    only for the runs it cannot encode, so a mostly-ASCII text costs next to nothing extra; a text of mixed
-    scripts, with a run every few characters, is folded a dense stretch at a time (``_normalize.dense_end``)."""
-    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding only
-        raise error
-    text, start, end = error.object, error.start, error.end
-    if not text[end : end + GAP + 1].isascii():
-        end = dense_end(text, end)
-    stretch = text[start:end]
-    return (_ascii_short(stretch) if end - start <= _SHORT_RUN else _ascii(stretch)), end
-
-
 def _ascii(run: str) -> str:
-    """A run of non-ASCII characters folded to ASCII (``_fold_error``), or a dense stretch of runs and short ASCII
-    gaps (``_normalize.dense_end``), whose ASCII characters come out lower-cased (as ``_encode``'s tables map them).
+    """A run of non-ASCII characters folded (``_normalize.fold``, the extra lookalikes) and with what is still not
+    ASCII turned into spaces: ``_encode``'s codec error handler (``_normalize.stretch_handler``). Given a dense
+    stretch of runs and short ASCII gaps, its ASCII characters come out lower-cased (as ``_encode``'s tables map
+    them).
 
     Character by character, in C (``_ASCII_CHARS``): ``fold(run).translate(_EXTRA_LOOKALIKES)`` is the folded
     characters joined, and that ``translate`` with a dict raised and cleared a ``LookupError`` for every character
@@ -350,16 +338,8 @@ def _ascii_char(char: str) -> str:
 _ASCII_CHARS = CharTable(_ascii_char)
 
 
-#: Runs (or dense stretches) of up to this many characters are folded through a cache (``_ascii_short``).
-_SHORT_RUN = 16
-#: ``_ascii`` of a short run, cached: a text of tweets or of mixed scripts has hundreds of runs, mostly the same
-#: few characters (curly quotes, emoji, accented letters), and folding each afresh cost several times the lookup.
-#: Long runs (a paragraph of Cyrillic is a few, a paragraph of Chinese one) are rarely seen twice.
-_ascii_short = lru_cache(maxsize=4096)(_ascii)
-
-
 _FOLD_ERRORS = "enkrypt_middleware.fold"
-codecs.register_error(_FOLD_ERRORS, _fold_error)
+codecs.register_error(_FOLD_ERRORS, stretch_handler(_ascii))
 
 
 def _encode(text: str, table: bytes) -> bytes:

@@ -17,8 +17,11 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
-__all__ = ["GAP", "CharTable", "OffsetMap", "dense_end", "fold", "fold_with_offsets", "original_span"]
+__all__ = ["CharTable", "OffsetMap", "fold", "fold_with_offsets", "original_span", "stretch_handler"]
+
+_Out = TypeVar("_Out", str, bytes)
 
 #: Dropped outright: nonspacing and enclosing marks, and format characters.
 _DROP_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
@@ -82,15 +85,15 @@ def _fold_char(ch: str) -> str:
     return _strip(_strip(ch).casefold()).translate(_CONFUSABLES).lower()
 
 
-#: Runs (or dense stretches) of up to this many characters are folded through a cache (``_utf8_short``): most
-#: non-ASCII characters of real text come alone or in twos (curly quotes, accented letters, emoji), and the
-#: same ones again.
+#: Runs (or dense stretches) of up to this many characters are converted through a cache (``stretch_handler``):
+#: most non-ASCII characters of real text come alone or in twos (curly quotes, accented letters, emoji), and the
+#: same ones again. Long runs (a paragraph of Chinese is one) would hold kilobytes an entry and rarely be hit.
 _SHORT_RUN = 16
-#: ASCII gaps up to this long between non-ASCII runs make a dense stretch (``dense_end``).
-GAP = 8
-#: From the end of a non-ASCII run: ASCII gaps of at most ``GAP`` characters, each followed by a run. Linear:
-#: a gap backtracks at most ``GAP`` characters, and a run is a single character class.
-_DENSE = re.compile(rf"(?:[\x00-\x7f]{{1,{GAP}}}[^\x00-\x7f]+)*")
+#: ASCII gaps up to this long between non-ASCII runs make a dense stretch, converted in one call.
+_GAP = 8
+#: From the end of a non-ASCII run: ASCII gaps of at most ``_GAP`` characters, each followed by a run. Linear:
+#: a gap backtracks at most ``_GAP`` characters, and a run is a single character class.
+_DENSE = re.compile(rf"(?:[\x00-\x7f]{{1,{_GAP}}}[^\x00-\x7f]+)*")
 #: Characters a ``CharTable`` keeps at most (a text of every script could otherwise grow it without end).
 _TABLE_LIMIT = 8192
 
@@ -119,51 +122,49 @@ class CharTable(dict[int, str]):
 _FOLDED = CharTable(_fold_char)
 
 
-def dense_end(text: str, end: int) -> int:
-    """For codec error handlers, called at a non-ASCII run that ends at ``end`` with another run at most ``GAP``
-    characters after it (``not text[end : end + GAP + 1].isascii()``, which the handler tests first, a slice
-    being cheaper than a call): where the stretch of runs that follow each other so closely ends. A handler
-    folds such a stretch in one call, with ``str.translate``: one call per run (a Python call from the codec)
-    cost more."""
-    dense = _DENSE.match(text, end)
-    return end if dense is None else dense.end()
+def stretch_handler(convert: Callable[[str], _Out]) -> Callable[[UnicodeError], tuple[_Out, int]]:
+    """A codec error handler for encoding to ASCII that returns ``convert`` of each non-ASCII run.
+
+    The codec scans the ASCII text in C and calls the handler only for the runs it cannot encode, so a
+    mostly-ASCII text costs next to nothing extra. A run followed by another at most ``_GAP`` characters later
+    is converted together with it, as one stretch up to the end of such close runs (tested first with a slice,
+    cheaper than a call): a text of mixed scripts has a run every few characters, and a Python call per run
+    from the codec cost more than ``convert`` (a ``str.translate`` through a ``CharTable``, in C) on the
+    stretch. Stretches of up to ``_SHORT_RUN`` characters are converted through a cache of their own.
+    ``convert`` may return ``str`` (encoded by the codec) or ``bytes`` (copied as they are).
+    """
+    short = lru_cache(maxsize=4096)(convert)
+
+    def handler(error: UnicodeError) -> tuple[_Out, int]:
+        if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding only
+            raise error
+        text, start, end = error.object, error.start, error.end
+        if not text[end : end + _GAP + 1].isascii():
+            dense = _DENSE.match(text, end)
+            end = end if dense is None else dense.end()
+        stretch = text[start:end]
+        return (short(stretch) if end - start <= _SHORT_RUN else convert(stretch)), end
+
+    return handler
 
 
-def _fold_error(error: UnicodeError) -> tuple[bytes, int]:
-    """Codec error handler for ``fold``: a run of non-ASCII characters (and the dense stretch after it), folded,
-    as UTF-8 (a handler may return bytes, which the codec copies as they are)."""
-    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding only
-        raise error
-    text, start, end = error.object, error.start, error.end
-    if not text[end : end + GAP + 1].isascii():
-        end = dense_end(text, end)
-    stretch = text[start:end]
-    return (
-        _utf8_short(stretch)
-        if end - start <= _SHORT_RUN
-        else stretch.translate(_FOLDED).encode("utf-8", "surrogatepass")
-    ), end
-
-
-@lru_cache(maxsize=4096)
-def _utf8_short(run: str) -> bytes:
-    """A short run (or stretch) folded, as UTF-8, cached. Only short ones: a cache of long ones (a paragraph of
-    Chinese is one run) would hold kilobytes an entry and rarely be hit."""
+def _utf8(run: str) -> bytes:
+    """A run (or stretch) folded, as UTF-8 (``fold``'s conversion)."""
     return run.translate(_FOLDED).encode("utf-8", "surrogatepass")
 
 
 _FOLD_ERRORS = "enkrypt_middleware.fold_utf8"
-codecs.register_error(_FOLD_ERRORS, _fold_error)
+codecs.register_error(_FOLD_ERRORS, stretch_handler(_utf8))
 
 
 def fold(s: str) -> str:
     """``s`` in the folded form matchers compare (see the module docstring).
 
     Equal to the first item of ``fold_with_offsets(s)``, and cheaper. The codec finds the non-ASCII runs (in C,
-    several times faster than a regular expression) and ``_fold_error`` folds them to UTF-8; the ASCII characters
-    are lower-cased as bytes. That is ``str.lower()`` of the whole: the folded runs are already lower case (and
-    hold no capital sigma, the one letter whose lower case depends on its neighbours). Lone surrogates pass
-    through as they are.
+    several times faster than a regular expression) and ``stretch_handler(_utf8)`` folds them to UTF-8; the ASCII
+    characters are lower-cased as bytes. That is ``str.lower()`` of the whole: the folded runs are already lower
+    case (and hold no capital sigma, the one letter whose lower case depends on its neighbours). Lone surrogates
+    pass through as they are.
     """
     if s.isascii():
         return s.lower()
