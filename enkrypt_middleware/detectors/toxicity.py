@@ -372,7 +372,7 @@ class ToxicityDetector:
     name = "toxicity"
     DEFAULT_BLOCK_MESSAGE = "Toxic content detected"
 
-    __slots__ = ("block_message", "inline", "thresholds", "tier")
+    __slots__ = ("_encoder", "block_message", "inline", "thresholds", "tier")
 
     def __init__(
         self,
@@ -387,10 +387,9 @@ class ToxicityDetector:
             raise ValueError(f"unknown toxicity labels: {sorted(unknown)}")
         if tier not in ("fast", "accurate"):
             raise ValueError(f"unknown toxicity tier {tier!r}: expected 'fast' or 'accurate'")
-        if tier == "accurate":
-            # Loaded here, where configurations are built (at start-up, or in a reload's worker thread), so that
-            # the first request does not wait about a second for it; once per process.
-            _minilm.encoder()
+        # Loaded here, where configurations are built (at start-up, or in a reload's worker thread), so that the
+        # first request does not wait about a second for it; once per process.
+        self._encoder = _minilm.encoder() if tier == "accurate" else None
         common = DEFAULT_THRESHOLD if threshold is None else threshold
         self.thresholds: dict[str, float] = {label: (thresholds or {}).get(label, common) for label in LABELS}
         self.block_message: str = block_message or self.DEFAULT_BLOCK_MESSAGE
@@ -399,7 +398,7 @@ class ToxicityDetector:
         self.inline: bool = tier == "fast"
 
     def detect(self, text: str) -> Finding:
-        values = scores(text, _minilm.encoder() if self.tier == "accurate" else None)
+        values = scores(text, self._encoder)
         fired = [label for label in LABELS if values[label] >= self.thresholds[label]]
         rounded: dict[str, Any] = {label: round(values[label], 4) for label in LABELS}
         score = max(rounded[label] for label in LABELS)
