@@ -28,7 +28,7 @@ from typing import Any
 
 from ._linear import ModelColumns, decode_columns, encode_columns
 
-__all__ = ["FORMAT", "SCALE", "ToxicityModel", "load_columns", "read_columns"]
+__all__ = ["FORMAT", "SCALE", "ToxicityModel", "load_units", "read_columns"]
 
 FORMAT = 2
 #: Weights are stored in units of ``1 / SCALE`` (the training script rounds them to four decimals).
@@ -50,10 +50,19 @@ def read_columns(data: Mapping[str, Any], name: str = "toxicity") -> ModelColumn
 
 
 @cache
-def load_columns(name: str = "toxicity") -> ModelColumns:
-    """The model ``name`` from the installed package, as columns (read once per process)."""
+def load_units(name: str = "toxicity") -> ModelColumns:
+    """The model ``name`` from the installed package, as columns of its weights in units of ``1 / SCALE``: the
+    whole numbers the file stores, as floats (read once per process).
+
+    What scoring adds up (``toxicity.make_resources``): read as stored, rather than as weights (``read_columns``)
+    multiplied back by ``SCALE`` and rounded, two more passes over each head's 40,000 weights on first use.
+    """
     path = resources.files("enkrypt_middleware.detectors") / "models" / f"{name}.json.gz"
-    return read_columns(json.loads(gzip.decompress(path.read_bytes())), name)
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    weights = data["weights"]
+    if weights.get("scale") != SCALE:
+        raise ValueError(f"toxicity model: expected weights in units of 1/{SCALE}")
+    return read_columns({**data, "weights": {**weights, "scale": 1}}, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,7 @@ class ToxicityModel:
     """Linear heads over binary features: ``weights[feature][head]`` (see the module docstring).
 
     The training script's view of a model (it builds one, scores with it, writes it); the detector reads the
-    shipped file with :func:`load_columns` instead.
+    shipped file with :func:`load_units` instead.
     """
 
     heads: tuple[str, ...]

@@ -7,18 +7,19 @@ matched against the rule's regular expression, with protected-group mentions rep
 ``xgroupx`` first. Fixed phrases ("watch your back", "shut up") are looked for with ``in`` on the joined
 text. So the cost is one set intersection for a text with no anchor, and a few microseconds per anchor
 otherwise, whatever the length of the text; every expression runs on a bounded slice, so hostile input
-cannot make matching slow.
+cannot make matching slow. The expressions compile the first time a text needs one (``_text.regex``): most
+texts have no anchor.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence, Set
 from itertools import compress
 from typing import NamedTuple
 
 from . import _profanity
 from ._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
+from ._text import regex
 
 __all__ = ["GROUP_TOKEN", "INSULT_WORDS", "Rules", "group_string", "read_rules"]
 
@@ -26,36 +27,40 @@ GROUP_TOKEN = "xgroupx"
 _GROUP_NOUNS = frozenset(GROUP_NOUNS)
 _GROUP_ADJECTIVES = frozenset(GROUP_ADJECTIVES)
 _PEOPLE = frozenset(PEOPLE_NOUNS)
+#: Groups named with "the" ("the elderly", "the jews"): each is a group noun or adjective as well.
 _THE_GROUPS = frozenset("elderly disabled handicapped blind deaf jews gays blacks whites muslims".split())
-#: The words a group mention starts with (``_slice``).
-_MENTION_STARTS = _GROUP_NOUNS | _GROUP_ADJECTIVES | {"the"}
+#: The words a group mention is found from (``_slice``): its group noun or adjective.
+_MENTION_WORDS = _GROUP_NOUNS | _GROUP_ADJECTIVES
 
 
 def _slice(tokens: Sequence[str], start: int, end: int) -> str:
     """Tokens ``[start, end)`` joined by spaces, each group mention replaced by ``xgroupx``.
 
-    A mention starts at a group noun, a group adjective (with the people noun after it) or "the" (with a group
-    after it): those tokens are found with one ``map`` over the slice (``_MENTION_STARTS``), and only they are
-    looked at in Python, left to right, where a word-by-word loop spent most of the time on the other words.
-    A mention of two words hides its second word, as when reading word by word.
+    A mention is a group noun, a group adjective with the people noun after it, or "the" with a group after
+    it (``_THE_GROUPS``). Each holds a group noun or adjective: those tokens are found with one ``map`` over
+    the slice (``_MENTION_WORDS``), and only they are looked at in Python, left to right, where a word-by-word
+    loop spent most of the time on the other words. A "the" is looked at from the group after it, not as a
+    word of its own: "the" is in most sentences, rarely before a group. A mention of two words hides its
+    second word, as when reading word by word (a "the" is never part of another mention, so reading it from
+    the word after it changes nothing).
     """
     piece = tokens[max(start, 0) : max(end, 0)]
     count = len(piece)
     out: list[str] = []
     done = 0  # words before this one are in ``out`` or replaced
-    for i in compress(range(count), map(_MENTION_STARTS.__contains__, piece)):
+    for i in compress(range(count), map(_MENTION_WORDS.__contains__, piece)):
         if i < done:
             continue  # the second word of a mention
         token = piece[i]
-        if token in _GROUP_NOUNS:
-            after = i + 1
-        elif i + 1 < count and (
-            (token in _GROUP_ADJECTIVES and piece[i + 1] in _PEOPLE) or (token == "the" and piece[i + 1] in _THE_GROUPS)
-        ):
-            after = i + 2
+        if i > done and piece[i - 1] == "the" and token in _THE_GROUPS:
+            begin, after = i - 1, i + 1
+        elif token in _GROUP_NOUNS:
+            begin, after = i, i + 1
+        elif i + 1 < count and token in _GROUP_ADJECTIVES and piece[i + 1] in _PEOPLE:
+            begin, after = i, i + 2
         else:
             continue
-        out += piece[done:i]
+        out += piece[done:begin]
         out.append(GROUP_TOKEN)
         done = after
     if not done:
@@ -151,9 +156,9 @@ _INTENS = (
 _COPULA = "are|r|is|re|look like|sound like|act like|remain|become|were|are just|are all|are such"
 #: "you idiot", "you're a moron", "you are such a pathetic loser", "your stupid ass", "u r dumb" (slice ends
 #: at the insult).
-_ADDRESSED = re.compile(rf"\b(?:{_ADDRESSEE})(?: (?:{_COPULA}))?(?: (?:{_INTENS})){{0,3}} \w+$")
+_ADDRESSED = rf"\b(?:{_ADDRESSEE})(?: (?:{_COPULA}))?(?: (?:{_INTENS})){{0,3}} \w+$"
 #: "she is a disgusting pig", "they are all idiots", "he's a moron".
-_THIRD_PERSON = re.compile(
+_THIRD_PERSON = (
     rf"\b(?:he|she|they|hes|shes|theyre|this guy|that guy|this woman|that woman|this man|that man)"
     rf"(?: (?:is|are|s|re|was|were|looks like|sounds like|is just|are just|are all|is such))?"
     rf"(?: (?:{_INTENS})){{0,3}} \w+$"
@@ -180,9 +185,9 @@ def insult_strength(
     best = 0.0
     positions = _positions(tokens, present) if present else []
     for i in sorted({*positions, *extra}):
-        if _ADDRESSED.search(_slice(tokens, i - 7, i + 1)):
+        if regex(_ADDRESSED).search(_slice(tokens, i - 7, i + 1)):
             return 0.9
-        if not best and _THIRD_PERSON.search(_slice(tokens, i - 7, i + 1)):
+        if not best and regex(_THIRD_PERSON).search(_slice(tokens, i - 7, i + 1)):
             best = 0.7
     if _has_phrase(_ADDRESSED_PHRASES, vocabulary, padded):
         return 0.9
@@ -209,16 +214,16 @@ _TARGET = (
     "whole family|sister|brother)"
 )
 _SUBJECT = "i|ill|im|ima|imma|id|we|well|were|wed"
-_SPEAKER_HARD = re.compile(
+_SPEAKER_HARD = (
     rf"\b(?:{_SUBJECT})(?: (?:{_FILLER})){{0,4}} (?:{_alt(_HARD_VIOLENT)})"
     rf"(?: the shit out of| the hell out of| up)? (?:{_TARGET})\b"
 )
-_SPEAKER_SOFT = re.compile(
+_SPEAKER_SOFT = (
     rf"\b(?:{_SUBJECT})(?: (?:{_FILLER})){{0,4}} (?:{_alt(_SOFT_VIOLENT)})"
     rf"(?: the shit out of| the hell out of| up| down)? (?:{_TARGET})\b"
     r"(?! (?:at|in|to|an|a|the|over|back|some|this|that|my|guys|on|up|down|with|for|off|out)\b)"
 )
-_WISH = re.compile(
+_WISH = (
     r"^(?:hope|wish|pray|praying|hoping)(?: that)? (?:you|u|ya|yall|he|she|they|xgroupx|your \w+|his \w+|her \w+)"
     r"(?: \w+){0,2}? (?:die|dies|get killed|gets killed|get raped|gets raped|get shot|gets shot|burn|burns|rot|"
     r"rots|suffer|suffers|get cancer|gets cancer|choke|chokes|drown|drowns|get murdered|gets murdered|"
@@ -229,12 +234,12 @@ _PAST_PARTICIPLES = _words(
     executed stoned eliminated"""
 )
 #: "they should be shot", "these people deserve to be hanged" (slice ends at the participle).
-_CALL = re.compile(
+_CALL = (
     rf"\b(?P<who>they|he|she|you|u|{GROUP_TOKEN}|(?:these|those|all|every|such) (?:people|men|women|guys|folks|"
     rf"persons|{_alt(INSULT_WORDS)}))(?: \w+){{0,3}}? "
     r"(?:should|must|ought to|need to|needs to|deserve to|deserves to|have to|has to) (?:all )?(?:be|get) \w+$"
 )
-_GROUP_VIOLENCE = re.compile(
+_GROUP_VIOLENCE = (
     rf"^(?:kill|gas|hang|shoot|exterminate|nuke|lynch|eradicate) (?:all )?(?:the |these |those )?{GROUP_TOKEN}\b"
     rf"|^death to (?:all )?(?:the )?{GROUP_TOKEN}\b"
 )
@@ -273,16 +278,16 @@ def _threat(tokens: list[str], vocabulary: Set[str], padded: Callable[[], str]) 
         word = tokens[i]
         if word in _HARD_VIOLENT or word in _SOFT_VIOLENT:
             piece = _slice(tokens, i - 7, i + 5)
-            if (_SPEAKER_HARD if word in _HARD_VIOLENT else _SPEAKER_SOFT).search(piece):
+            if regex(_SPEAKER_HARD if word in _HARD_VIOLENT else _SPEAKER_SOFT).search(piece):
                 threat = 0.9
-        if word in _WISH_WORDS and _WISH.search(_slice(tokens, i, i + 9)):
+        if word in _WISH_WORDS and regex(_WISH).search(_slice(tokens, i, i + 9)):
             threat = 0.9
         if word in _PAST_PARTICIPLES:
-            match = _CALL.search(_slice(tokens, i - 8, i + 1))
+            match = regex(_CALL).search(_slice(tokens, i - 8, i + 1))
             if match:
                 threat = 0.9
                 group = group or match.group("who") == GROUP_TOKEN
-        if word in _GROUP_VERBS and _GROUP_VIOLENCE.search(_slice(tokens, i, i + 5)):
+        if word in _GROUP_VERBS and regex(_GROUP_VIOLENCE).search(_slice(tokens, i, i + 5)):
             threat = 0.9
             group = True
     if not threat and _has_phrase(_THREAT_PHRASES, vocabulary, padded):

@@ -16,7 +16,7 @@ from enkrypt_middleware.detectors import _toxicity_rules as toxicity_rules
 from enkrypt_middleware.detectors._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 from enkrypt_middleware.detectors._linear import sigmoid
 from enkrypt_middleware.detectors._profanity import Term, joiner, tokenize, tokens_of, word_list
-from enkrypt_middleware.detectors._toxicity_model import SCALE, ToxicityModel, load_columns
+from enkrypt_middleware.detectors._toxicity_model import SCALE, ToxicityModel, load_units
 from enkrypt_middleware.detectors.base import Finding, Located
 from enkrypt_middleware.detectors.toxicity import LABELS, ToxicityConfig, ToxicityDetector, scores
 
@@ -195,13 +195,13 @@ def _packaged_model() -> ToxicityModel:
 
 def test_scoring_holds_every_weight_of_the_model_file_exactly() -> None:
     model = _packaged_model()
-    res = toxicity.make_resources(load_columns())
+    res = toxicity.make_resources(load_units(), units=True)
     assert res.bias == model.bias
     assert len(res.weights) == len(model.weights) == 40_000
     # whole units of 1 / SCALE, which divided back are the file's weights, bit for bit
     assert all(
-        res.weights[feature] == complex(round(row[0] * SCALE), round(row[1] * SCALE))
-        and (res.weights[feature].real / SCALE, res.weights[feature].imag / SCALE) == row
+        _heads(res.weights[feature], res.spread) == (round(row[0] * SCALE), round(row[1] * SCALE))
+        and tuple(value / SCALE for value in _heads(res.weights[feature], res.spread)) == row
         for feature, row in model.weights.items()
     )
     assert res.keys == frozenset(model.weights)
@@ -209,6 +209,28 @@ def test_scoring_holds_every_weight_of_the_model_file_exactly() -> None:
     again = toxicity.make_resources(model)  # the training script's way, from a model in memory
     assert again.weights == res.weights
     assert (again.keys, again.lexical_keys, again.bias) == (res.keys, res.lexical_keys, res.bias)
+
+
+def _heads(total: float, spread: float) -> tuple[float, float]:
+    """The (offensive, hate) sums packed in ``total`` (``toxicity._Resources.weights``)."""
+    hate = math.remainder(total, spread)
+    return (total - hate) / spread, hate
+
+
+def test_packed_sums_are_exact_at_their_extremes() -> None:
+    # per head and sign, the farthest a window's sum can go: its WINDOW words of the largest weights of that sign
+    # and every word-list feature of that sign
+    res = toxicity._resources()
+    heads = {feature: _heads(weight, res.spread) for feature, weight in res.weights.items()}
+    words = [feature for feature in heads if feature[0] != "#"]
+    for head in (0, 1):
+        for sign in (1.0, -1.0):
+            ranked = sorted(words, key=lambda feature: sign * heads[feature][head], reverse=True)
+            picked = ranked[: toxicity.WINDOW] + [f for f in res.lexical_keys if sign * heads[f][head] > 0]
+            total = sum(map(res.weights.__getitem__, picked), 0.0)
+            assert _heads(total, res.spread) == tuple(math.fsum(heads[f][h] for f in picked) for h in (0, 1))
+    with pytest.raises(ValueError, match="too large"):
+        toxicity._shift([10**12], [1], 0)
 
 
 def _plain_probabilities(model: ToxicityModel, text: str) -> tuple[float, float]:
@@ -309,6 +331,8 @@ def _plain_slice(tokens: list[str], start: int, end: int) -> str:
 
 
 def test_group_mentions_are_replaced_as_when_reading_word_by_word() -> None:
+    # ``_slice`` finds "the <group>" from the group word, which must be a word it looks at
+    assert toxicity_rules._THE_GROUPS <= toxicity_rules._MENTION_WORDS
     words = sorted({*GROUP_NOUNS, *GROUP_ADJECTIVES, *PEOPLE_NOUNS, *toxicity_rules._THE_GROUPS})
     words += ["the", "the", "a", "are", "xgroupx", "people", "old"] * 20
     rng = random.Random(13)
@@ -329,10 +353,11 @@ def test_highest_window_is_the_highest_of_the_window_logits() -> None:
         for start in range(0, max(len(analysis.tokens), 1), toxicity.WINDOW):
             window = analysis.tokens[start : start + toxicity.WINDOW]
             terms_here = [term for index, term in analysis.hits if start <= index < start + toxicity.WINDOW]
-            total = sum(map(res.weights.__getitem__, res.keys.intersection(window)), 0j)
+            total = sum(map(res.weights.__getitem__, res.keys.intersection(window)), 0.0)
             found = {feature for term in terms_here for feature in toxicity.term_features(term)}
             total = sum(map(res.weights.__getitem__, res.lexical_keys.intersection(found)), total)
-            best = [max(best[0], res.bias[0] + total.real / SCALE), max(best[1], res.bias[1] + total.imag / SCALE)]
+            offensive, hate = _heads(total, res.spread)
+            best = [max(best[0], res.bias[0] + offensive / SCALE), max(best[1], res.bias[1] + hate / SCALE)]
         assert toxicity.model_probabilities(analysis) == (sigmoid(best[0]), sigmoid(best[1]))
 
 
