@@ -10,7 +10,7 @@ backtracking beyond the words themselves.
 
 from __future__ import annotations
 
-__all__ = ["GROUP", "GROUP_ADJECTIVES", "GROUP_NOUNS", "PEOPLE_NOUNS"]
+__all__ = ["GROUP", "GROUP_ADJECTIVES", "GROUP_NOUNS", "PEOPLE_NOUNS", "THE_GROUPS"]
 
 #: Plural nouns that name a protected group on their own.
 GROUP_NOUNS: tuple[str, ...] = tuple(
@@ -42,6 +42,9 @@ PEOPLE_NOUNS: tuple[str, ...] = tuple(
     "people persons folks folk men women guys girls boys kids children individuals adults workers drivers".split()
 )
 
+#: Groups named with "the" ("the elderly", "the jews"); each is a group noun or adjective as well.
+THE_GROUPS: tuple[str, ...] = tuple("elderly disabled handicapped blind deaf jews gays blacks whites muslims".split())
+
 
 def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(sorted(set(words), key=lambda w: (-len(w), w)))
@@ -50,6 +53,6 @@ def _alternation(words: tuple[str, ...]) -> str:
 #: A group named in the plural or generically (see the module docstring). Lower-case text.
 GROUP = (
     rf"(?:(?:{_alternation(GROUP_ADJECTIVES)}) (?:{_alternation(PEOPLE_NOUNS)})"
-    rf"|the (?:elderly|disabled|handicapped|blind|deaf|jews|gays|blacks|whites|muslims)"
+    rf"|the (?:{'|'.join(THE_GROUPS)})"
     rf"|(?:{_alternation(GROUP_NOUNS)}))"
 )

@@ -18,7 +18,7 @@ from itertools import compress
 from typing import NamedTuple
 
 from . import _profanity
-from ._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
+from ._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS, THE_GROUPS
 from ._text import regex
 
 __all__ = ["GROUP_TOKEN", "INSULT_WORDS", "Rules", "group_string", "read_rules"]
@@ -27,8 +27,7 @@ GROUP_TOKEN = "xgroupx"
 _GROUP_NOUNS = frozenset(GROUP_NOUNS)
 _GROUP_ADJECTIVES = frozenset(GROUP_ADJECTIVES)
 _PEOPLE = frozenset(PEOPLE_NOUNS)
-#: Groups named with "the" ("the elderly", "the jews"): each is a group noun or adjective as well.
-_THE_GROUPS = frozenset("elderly disabled handicapped blind deaf jews gays blacks whites muslims".split())
+_THE_GROUPS = frozenset(THE_GROUPS)
 #: The words a group mention is found from (``_slice``): its group noun or adjective.
 _MENTION_WORDS = _GROUP_NOUNS | _GROUP_ADJECTIVES
 

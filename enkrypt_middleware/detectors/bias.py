@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Sequence, Set
 from functools import cache
 from typing import Any, Literal
 
 from ._common import DetectorConfig
-from ._groups import GROUP, GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
+from ._groups import GROUP, GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS, THE_GROUPS
 from ._profanity import tokenize
 from ._text import alternatives, regex, sentences, sentences_around
 from ._toxicity_rules import GROUP_TOKEN, group_string
@@ -242,11 +242,18 @@ def find_bias(text: str) -> tuple[float, list[tuple[int, int]], str]:
         _ADJECTIVE_GATE.isdisjoint(vocabulary) or _PEOPLE_GATE.isdisjoint(vocabulary)
     ):
         return 0.0, [], ""  # no group noun, and no group adjective with a people noun
+    if text.isascii():
+        starts = _run_starts(text, vocabulary)
+        if not starts:
+            return 0.0, [], ""  # no clause holds the tokens that a pattern that scores needs
+        clauses = _candidates(text, starts)
+    else:
+        clauses = _clauses(text, sentences(text))  # ``tokenize`` folds the text, which moves offsets
     best = 0.0
     spans: list[tuple[int, int]] = []
     pieces: list[str] = []
     pos = 0
-    for start, end in _candidates(text, _GATE.intersection(vocabulary)):
+    for start, end in clauses:
         sentence = text[start:end]
         tokens = tokenize(sentence)
         if _GATE.isdisjoint(tokens):
@@ -270,69 +277,122 @@ def find_bias(text: str) -> tuple[float, list[tuple[int, int]], str]:
 #: The characters of ``tokenize``'s tokens in lower-cased ASCII text.
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
+#: The last token of a group mention in ``group_string``: a group noun, a group after "the" ("the elderly"), or
+#: ``xgroupx`` itself, which a text may hold (it is left as it is). The other mentions end with a people noun
+#: after a group adjective ("black people").
+_MENTION_ENDS = frozenset((*GROUP_NOUNS, *THE_GROUPS, GROUP_TOKEN))
+#: The first token of a group mention: a group noun or adjective, "the", or ``xgroupx``.
+_MENTION_STARTS = frozenset(GROUP_NOUNS) | frozenset(GROUP_ADJECTIVES) | {"the", GROUP_TOKEN}
+_SINGULARS = frozenset(_SINGULAR.split("|"))
+#: Runs of consecutive tokens, as the set of the first token and a set for each token after it, one of which
+#: every match of a pattern that scores holds (``_run_starts`` says why).
+_RUNS: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = (
+    (_MENTION_ENDS, (_AFTER_GROUP,)),  # "women are", "the elderly are", "gays cant"
+    (frozenset(GROUP_ADJECTIVES), (frozenset(PEOPLE_NOUNS), _AFTER_GROUP)),  # "black people are"
+    (  # "a woman should", "a womans place is"
+        _SINGULARS | {f"{word}s" for word in _SINGULARS},
+        (frozenset(("place", "should", "shouldnt", "cant", "cannot")),),
+    ),
+    (frozenset(("typical",)), (_MENTION_STARTS | _SINGULARS,)),  # "typical women", "typical woman"
+    (frozenset(("girl",)), ()),  # "like a girl"
+)
+#: For each token that starts a run, the rests of the runs it starts.
+_FOLLOWERS: dict[str, tuple[tuple[frozenset[str], ...], ...]] = {
+    word: tuple(rest for first, rest in _RUNS if word in first) for first, _ in _RUNS for word in first
+}
+_LEADS = frozenset(_FOLLOWERS)
+#: The two tokens after a token's end in ``bare`` text (see ``_run_starts``), ``""`` where there is none.
+_FOLLOWING = re.compile(r"(?:[^a-z0-9]*([a-z0-9]+))?(?:[^a-z0-9]*([a-z0-9]+))?")
 
-def _candidates(text: str, words: Set[str]) -> list[tuple[int, int]]:
-    """The clauses that may hold one of ``words`` (the text's group words) as a token, in order.
 
-    Tokenising every clause of a long text to find the few with a group word cost more than the rest of
-    the detector, and so did finding every sentence of it. A clause ends at a separator, so its tokens are
-    tokens of the whole text, where each group word is found with ``str.find`` in the lower-cased text, kept if
-    it is a whole token, and mapped back to the clause around it, from only the sentences around those places
-    (``_text.sentences_around``). The result is a superset: each candidate is still tokenised and gated.
-    ``tokenize`` folds a text that is not ASCII, which moves offsets: every clause of such a text is a candidate.
+def _run_starts(text: str, vocabulary: Set[str]) -> list[int]:
+    """Places in an ASCII ``text`` (``vocabulary``: its tokens' set) where a run of tokens starts that a pattern
+    that scores needs (``_RUNS``): the clauses around them are the only ones that may score, and most prose that
+    names a group ("the women who ran the mills") has none.
 
-    ``tokenize`` drops apostrophes ("women's" is ``womens``). An apostrophe counts as a separator here instead,
-    which finds more places ("women" in "women's"), never fewer, except a word with an apostrophe inside
-    ("wom'en"): those are found apart (``_across_apostrophes``). That replaced dropping the apostrophes from the
-    text and mapping every place back, two more passes over the text.
+    Why no other clause may score. ``_classify`` scores a clause only when ``_PRESCRIPTIVE``, ``_QUANTIFIED``,
+    ``_BY_NATURE``, ``_TYPICAL`` or ``_TRAIT`` matches ``group_string`` of its tokens, and each of their
+    alternatives needs whole tokens in a row (``test_bias`` checks each case against the patterns):
+
+    - a group, then a word of ``_AFTER_GROUP`` ("xgroupx are", "xgroupx cant"). That word is a token of the
+      clause (no mention starts with one), and so is the last token of the mention before it: one of
+      ``_MENTION_ENDS``, or a people noun right after a group adjective;
+    - one of ``_SINGULAR``, with an "s" or not, then "place", "should", "shouldnt", "cant" or "cannot" ("a
+      woman should", "a womans place is");
+    - "typical", then the first token of a mention or one of ``_SINGULAR`` ("typical woman");
+    - "like a girl", which needs "girl".
+
+    And the tokens of a clause are tokens of the text, in a row. ``tokenize`` lower-cases an ASCII text, drops
+    its apostrophes and splits it at every other character: its tokens are the runs of ``[a-z0-9]`` of the
+    text lower-cased without apostrophes (``bare``). A clause starts after white space (a sentence's first
+    character, ``_text.sentences``, or a clause's, after ``,``, ``;`` or ``:`` and white space, ``_clauses``)
+    or at 0, and ends before white space, ``,``, ``;`` or ``:``, or at the end: no token runs across its edges.
+    (A text that is not ASCII is folded, whole and clause by clause, which need not agree: it is not read here.)
+
+    So the runs are looked for in ``bare``: their first token where it is a whole token (``str.find``), the
+    tokens after it read by ``_FOLLOWING``. A run is looked for only when each of its sets has a word in
+    ``vocabulary``. The places found are moved back over the apostrophes dropped before them.
     """
-    if not text.isascii():
-        return _clauses(text, sentences(text))
+    rests: dict[str, list[tuple[frozenset[str], ...]]] = {}
+    for word in _LEADS.intersection(vocabulary):
+        runs = [rest for rest in _FOLLOWERS[word] if not any(map(vocabulary.isdisjoint, rest))]
+        if runs:
+            rests[word] = runs
+    if not rests:
+        return []
     lowered = text.lower()
-    origins: set[int] = set()
-    for word in words:
-        size = len(word)
-        at = lowered.find(word)
+    bare = lowered.replace("'", "") if "'" in lowered else lowered
+    size = len(bare)
+    starts: list[int] = []
+    for word, runs in rests.items():
+        at = bare.find(word)
         while at >= 0:
-            end = at + size
-            if (not at or lowered[at - 1] not in _TOKEN_CHARS) and (
-                end == len(lowered) or lowered[end] not in _TOKEN_CHARS
+            end = at + len(word)
+            if (
+                (not at or bare[at - 1] not in _TOKEN_CHARS)
+                and (end == size or bare[end] not in _TOKEN_CHARS)
+                and _is_followed(bare, end, runs)
             ):
-                origins.add(at)
-            at = lowered.find(word, at + 1)
-    if "'" in lowered:
-        origins.update(_across_apostrophes(lowered, words))
-    clauses = _clauses(text, sentences_around(text, origins))
-    firsts = [start for start, _ in clauses]
-    found: set[int] = set()
-    for origin in origins:
-        index = bisect_right(firsts, origin) - 1
-        if index >= 0 and origin < clauses[index][1]:
-            found.add(index)
-    return [clauses[index] for index in sorted(found)]
-
-
-#: What a token is made of once ``tokenize`` has dropped the apostrophes.
-_WORD_CHARS = _TOKEN_CHARS | {"'"}
-
-
-def _across_apostrophes(lowered: str, words: Set[str]) -> Iterator[int]:
-    """Where one of ``words`` is a token once apostrophes are dropped and has one inside ("wom'en"): the first
-    letter of each run of letters, digits and apostrophes around an apostrophe that reads as one of ``words``
-    without them. Such a run is one token of the text as ``tokenize`` reads it: the characters on either side of
-    it are neither letters, digits nor apostrophes."""
+                starts.append(at)
+            at = bare.find(word, end)
+    if not starts or bare is lowered:
+        return starts
+    dropped: list[int] = []  # where each apostrophe was, in ``bare``
     at = lowered.find("'")
     while at >= 0:
-        start = at
-        while start and lowered[start - 1] in _WORD_CHARS:
-            start -= 1
-        end = at + 1
-        while end < len(lowered) and lowered[end] in _WORD_CHARS:
-            end += 1
-        run = lowered[start:end]
-        if run.replace("'", "") in words:
-            yield start + len(run) - len(run.lstrip("'"))
-        at = lowered.find("'", end)
+        dropped.append(at - len(dropped))
+        at = lowered.find("'", at + 1)
+    return [start + bisect_right(dropped, start) for start in starts]
+
+
+def _is_followed(bare: str, end: int, runs: list[tuple[frozenset[str], ...]]) -> bool:
+    """Whether the tokens after ``end``, a token's end in ``bare``, are of each set of one of ``runs``, in turn."""
+    following = _FOLLOWING.match(bare, end)
+    tokens = following.groups("") if following is not None else ("", "")
+    for rest in runs:
+        for token, words in zip(tokens, rest, strict=False):  # a rest has at most two sets
+            if token not in words:
+                break
+        else:
+            return True
+    return False
+
+
+def _candidates(text: str, starts: list[int]) -> list[tuple[int, int]]:
+    """The clauses of ``text`` that hold one of the places ``starts``, in order.
+
+    Tokenising every clause of a long text to find the few that may score cost more than the rest of the
+    detector, and so did finding every sentence of it: the sentences are read only around those places
+    (``_text.sentences_around``).
+    """
+    clauses = _clauses(text, sentences_around(text, starts))
+    firsts = [start for start, _ in clauses]
+    found: set[int] = set()
+    for start in starts:
+        index = bisect_right(firsts, start) - 1
+        if index >= 0 and start < clauses[index][1]:
+            found.add(index)
+    return [clauses[index] for index in sorted(found)]
 
 
 def _clauses(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from bisect import bisect_right
 
 import pytest
 
 from enkrypt_middleware.detectors import BUILTIN_DETECTORS, bias
+from enkrypt_middleware.detectors._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 from enkrypt_middleware.detectors._profanity import tokenize
 from enkrypt_middleware.detectors._text import _ABBREVIATIONS, _SENTENCE_END, _ends, sentences, sentences_around
 from enkrypt_middleware.detectors._toxicity_rules import group_string
@@ -113,22 +115,6 @@ def test_spaced_patterns_match_the_sentences_the_plain_ones_match(name: str) -> 
         assert (bias._spaced(source).search(" " + sentence) is not None) is expected, sentence
         matched += expected
     assert matched
-
-
-def test_candidates_hold_every_clause_with_a_group_word() -> None:
-    pieces = ["Women", "women's", "wo'men", "old", "bold", "Old people", "men", "comment", "are bad drivers", "."]
-    pieces += [". ", "! ", "? ", ", ", "; ", "\n\n", " ", "'", "e.g. ", "Dr. ", "immigrants", "xmen", "men1", "é"]
-    rng = random.Random(3)
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
-        if rng.random() < 0.1:
-            text = text * 30  # long sentences, cut into clauses
-        clauses = bias._clauses(text, sentences(text))
-        words = bias._GATE.intersection(tokenize(text))
-        gated = [clause for clause in clauses if not bias._GATE.isdisjoint(tokenize(text[clause[0] : clause[1]]))]
-        candidates = bias._candidates(text, words)
-        assert set(gated) <= set(candidates), text
-        assert candidates == sorted(set(candidates))
 
 
 _PLAIN_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d+[.)])\s)")
@@ -277,3 +263,150 @@ def test_find_bias_is_the_reading_of_every_clause() -> None:
         assert find_bias(text) == expected, text
         found += bool(expected[1])
     assert found > 300
+
+
+# --- only the clauses around a run of tokens that a scoring pattern needs are read ---------------------------------
+
+_RUN_WORDS = sorted(
+    {*re.findall(r"[a-z0-9]+", " ".join(getattr(bias, name) for name in _SCORING)), *bias._LEADS, *PEOPLE_NOUNS}
+)
+
+
+def _holds_a_run(tokens: list[str]) -> bool:
+    """Whether ``tokens`` hold one of ``bias._RUNS`` (or "girl"), read on the token list itself."""
+    for i, token in enumerate(tokens):
+        for first, rest in bias._RUNS:
+            if token in first and all(
+                i + k < len(tokens) and tokens[i + k] in words for k, words in enumerate(rest, 1)
+            ):
+                return True
+    return False
+
+
+def _spell(tokens: list[str], rng: random.Random) -> str:
+    """``tokens`` written as a text that ``tokenize`` reads back as them: cases, apostrophes, separators."""
+    out = []
+    for token in tokens:
+        if rng.random() < 0.2:
+            token = token.upper() if rng.random() < 0.5 else token.capitalize()
+        if rng.random() < 0.15 and len(token) > 1:
+            cut = rng.randrange(1, len(token))
+            token = token[:cut] + "'" * rng.randint(1, 2) + token[cut:]
+        if rng.random() < 0.1:
+            token = "'" + token if rng.random() < 0.5 else token + "'"
+        out.append(token)
+    separators = [" ", " ", " ", "  ", "-", "_", "/", " ' ", "\t", '"', "("]
+    return "".join(token + rng.choice(separators) for token in out).rstrip() + "."
+
+
+def test_every_match_of_a_scoring_pattern_holds_a_run() -> None:
+    # the argument of ``_run_starts``: each scoring alternative needs one of the runs, read on the tokens
+    rng = random.Random(9)
+    words = _RUN_WORDS + ["xgroupx", "women", "the", "a", "s", "are", "is", "black", "people", "woman", "all"] * 25
+    matched = 0
+    for _ in range(200_000):
+        tokens = [rng.choice(words) for _ in range(rng.randint(1, 8))]
+        spaced = " " + group_string(tokens)
+        if any(bias._spaced(getattr(bias, name)).search(spaced) for name in _SCORING):
+            assert _holds_a_run(tokens), tokens
+            matched += 1
+    assert matched > 1500
+
+
+def test_runs_are_found_in_the_text_as_on_its_tokens() -> None:
+    rng = random.Random(10)
+    words = _RUN_WORDS + ["the", "x", "of", "and"] * 30
+    found = 0
+    for _ in range(20000):
+        tokens = [rng.choice(words) for _ in range(rng.randint(1, 12))]
+        text = _spell(tokens, rng)
+        assert tokenize(text) == tokens, text
+        starts = bias._run_starts(text, frozenset(tokens))
+        assert bool(starts) is _holds_a_run(tokens), text
+        assert all(text[start].isalnum() for start in starts), text
+        found += bool(starts)
+    assert found > 800
+
+
+_GENERALISING_TEMPLATES = [
+    "{g} are lazy",
+    "all {g} are criminals",
+    "most of the {g} are bad drivers",
+    "{g} are naturally nurturing",
+    "{g} can't drive",
+    "{g} shouldn't vote",
+    "{g} don't belong in the military",
+    "typical {s}",
+    "a {s}'s place is in the kitchen",
+    "a {s} should obey",
+    "he throws like a girl",
+    "the {a} {p} are useless with technology",
+    "not all {g} are violent",
+    "{g} are not inferior",
+    "according to a study, {g} are smart",
+    "the {g} who ran the mills",
+    "the {a} market hall",
+]
+
+
+def _generalisations(rng: random.Random, count: int) -> list[str]:
+    singular = bias._SINGULAR.split("|")
+    texts = []
+    for _ in range(count):
+        sentences = []
+        for _ in range(rng.randint(1, 5)):
+            template = rng.choice(_GENERALISING_TEMPLATES)
+            sentence = template.format(
+                g=rng.choice(GROUP_NOUNS),
+                s=rng.choice(singular),
+                a=rng.choice(GROUP_ADJECTIVES),
+                p=rng.choice(PEOPLE_NOUNS),
+            )
+            if rng.random() < 0.3:
+                sentence = sentence.upper() if rng.random() < 0.2 else sentence.capitalize()
+            sentences.append(sentence + rng.choice([". ", "! ", "? ", ", ", "; ", "\n\n", " "]))
+        filler = "The committee met again and the weather was nice. " * rng.randint(0, 3)
+        texts.append(filler + "".join(sentences) + filler)
+    return texts
+
+
+def _real_texts() -> list[str]:
+    import csv
+    from pathlib import Path
+
+    texts: list[str] = []
+    for path in sorted(Path("/work/shared/data/toxicity").glob("*_val.csv")):
+        with path.open(newline="", encoding="utf-8") as rows:
+            texts += [row["text"] for row in csv.DictReader(rows)][:3000]
+    return texts
+
+
+def test_find_bias_is_the_reading_of_every_clause_on_generated_and_real_texts() -> None:
+    from eval.toxicity import BIAS_SET
+
+    rng = random.Random(12)
+    real = _real_texts()
+    texts = [*_generalisations(rng, 3000), *(text for text, _ in BIAS_SET), *real]
+    texts += [" ".join(rng.sample(real, min(len(real), 30))) for _ in range(60 if real else 0)]
+    biased = 0
+    for text in texts:
+        text = (text + ".")[:-1]  # a fresh object: nothing kept for it
+        expected = _plain_find_bias(text)
+        assert find_bias(text) == expected, text
+        biased += bool(expected[1])
+    assert biased > 1500
+
+
+HOSTILE = {
+    "apostrophes after a group": "women " + "'" * 200_000,
+    "separators after a group": "old" + " ,-" * 100_000 + "people",
+    "groups in a row": "old people women are " * 20_000,
+    "apostrophes inside": "wom'en ar'e " * 20_000,
+}
+
+
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_input_runs_in_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    BiasDetector().detect(text)
+    assert time.perf_counter() - started < 2.0
