@@ -159,7 +159,7 @@ def implicit(texts: Sequence[str]) -> list[bool]:
 
 
 def head_scores(model: ToxicityModel, texts: Sequence[str]) -> tuple[list[float], list[float]]:
-    res = toxicity.make_resources(model)
+    res = toxicity.make_resources(model.units())
     offensive, hate = [], []
     for text in texts:
         o, h = toxicity.model_probabilities(toxicity.analyze(text, res), res)

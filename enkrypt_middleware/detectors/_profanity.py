@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import compress
+from itertools import chain, compress
 from typing import NamedTuple
 
 from ._normalize import fold
@@ -34,6 +34,7 @@ __all__ = [
     "joiner",
     "keep_tokens",
     "kept_tokens",
+    "positions",
     "tokenize",
     "tokens_of",
     "word_list",
@@ -327,7 +328,7 @@ class WordList:
         return sorted(found.items(), key=lambda hit: hit[0])
 
 
-#: Up to this many wanted tokens are found with ``list.index`` (see ``_indices``).
+#: Up to this many wanted tokens are found with ``list.index`` (see ``_indices`` and ``positions``).
 _SCANS = 3
 
 
@@ -344,6 +345,14 @@ def _indices(tokens: list[str], wanted: Set[str]) -> dict[str, list[int]]:
     for i in compress(range(len(tokens)), map(wanted.__contains__, tokens)):
         out[tokens[i]].append(i)
     return out
+
+
+def positions(tokens: list[str], words: Set[str]) -> list[int]:
+    """Indices of the tokens that are in ``words``, in order: ``_indices`` merged, for a reader that wants where
+    any of them is (``_toxicity_rules``' anchors)."""
+    if len(words) > _SCANS:
+        return list(compress(range(len(tokens)), map(words.__contains__, tokens)))
+    return sorted(chain.from_iterable(_scan(tokens, word) for word in words))
 
 
 def _scan(tokens: list[str], token: str) -> list[int]:

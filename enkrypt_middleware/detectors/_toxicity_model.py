@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import repeat
+from operator import mul
 from typing import Any
 
 from ._linear import ModelColumns, decode_columns, encode_columns
@@ -90,6 +92,13 @@ class ToxicityModel:
         heads = range(len(self.heads))
         table = [[row[h] for row in self.weights.values()] for h in heads]
         return ModelColumns("toxicity", self.heads, self.bias, list(self.weights), table, self.features)
+
+    def units(self) -> ModelColumns:
+        """The weights as columns in units of ``1 / SCALE``, whole numbers: what ``load_units`` gives for this
+        model's file (its weights are stored so)."""
+        columns = self.columns()
+        table = [list(map(float, map(round, map(mul, column, repeat(SCALE))))) for column in columns.columns]
+        return columns._replace(columns=table)
 
     def to_dict(self) -> dict[str, Any]:
         return {

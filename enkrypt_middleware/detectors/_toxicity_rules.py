@@ -73,30 +73,6 @@ def group_string(tokens: Sequence[str]) -> str:
     return _slice(tokens, 0, len(tokens))
 
 
-#: Up to this many words are found with ``list.index`` scans (see ``_positions``).
-_SCANS = 3
-
-
-def _positions(tokens: list[str], words: Set[str]) -> list[int]:
-    """Indices of the tokens that are in ``words`` (which the caller found present), in order.
-
-    A ``list.index`` scan per word compares every token with it, a few instructions each; tweets want a dozen
-    words or more. Past ``_SCANS`` words, one pass looks every token up in ``words`` (as ``_profanity._indices``).
-    """
-    if len(words) > _SCANS:
-        return list(compress(range(len(tokens)), map(words.__contains__, tokens)))
-    found: list[int] = []
-    for word in words:
-        i = -1
-        while True:
-            try:
-                i = tokens.index(word, i + 1)
-            except ValueError:
-                break
-            found.append(i)
-    return sorted(found)
-
-
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -182,7 +158,7 @@ def insult_strength(
     """
     present = INSULT_WORDS.intersection(vocabulary)
     best = 0.0
-    positions = _positions(tokens, present) if present else []
+    positions = _profanity.positions(tokens, present) if present else []
     for i in sorted({*positions, *extra}):
         if regex(_ADDRESSED).search(_slice(tokens, i - 7, i + 1)):
             return 0.9
@@ -273,7 +249,7 @@ def _threat(tokens: list[str], vocabulary: Set[str], padded: Callable[[], str]) 
     present = _THREAT_ANCHORS.intersection(vocabulary)
     threat = 0.0
     group = False
-    for i in _positions(tokens, present) if present else ():
+    for i in _profanity.positions(tokens, present) if present else ():
         word = tokens[i]
         if word in _HARD_VIOLENT or word in _SOFT_VIOLENT:
             piece = _slice(tokens, i - 7, i + 5)
@@ -311,7 +287,7 @@ _BETWEEN = _words(
 
 def _dehumanising(tokens: list[str], vocabulary: Set[str]) -> bool:
     present = _DEHUMANISING.intersection(vocabulary)
-    for i in _positions(tokens, present) if present else ():
+    for i in _profanity.positions(tokens, present) if present else ():
         words = _slice(tokens, i - 8, i).split()
         for j in range(len(words) - 1, -1, -1):
             if words[j] == GROUP_TOKEN:

@@ -78,11 +78,11 @@ above apply to those. It reads context a bag of words cannot (TweetEval offensiv
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
-from operator import add, mul, sub
+from operator import add, sub
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -92,7 +92,7 @@ from . import _toxicity_rules as rules
 from ._common import DetectorConfig
 from ._linear import ModelColumns, sigmoid
 from ._profanity import Term, WordList, tokens_of, word_list
-from ._toxicity_model import SCALE, ToxicityModel, load_units
+from ._toxicity_model import SCALE, load_units
 from .base import Finding, Located, Report
 
 __all__ = ["LABELS", "ToxicityConfig", "ToxicityDetector", "analyze", "features"]
@@ -187,29 +187,24 @@ class _Resources:
     lexical_keys: frozenset[str]
 
 
-def make_resources(model: ToxicityModel | ModelColumns, *, units: bool = False) -> _Resources:
-    """What scoring needs around ``model`` (the training script scores with a model not yet saved); ``units``:
-    ``model``'s columns are already in units of ``1 / SCALE`` (``load_units``).
+def make_resources(columns: ModelColumns) -> _Resources:
+    """What scoring needs around a model's ``columns``, its weights in units of ``1 / SCALE``: the shipped file's
+    (``load_units``), or a model in memory (``ToxicityModel.units``: the training script scores with a model not
+    yet saved).
 
     Built from the model's columns with C loops only (``map``, ``zip``, ``dict``, ``frozenset``): a Python loop
     over the 40,000 features, and a tuple per feature, were most of the detector's first use.
     """
-    columns = model.columns() if isinstance(model, ToxicityModel) else model
     if columns.heads != ("offensive", "hate") or columns.feature_set != FEATURE_SET:
         raise ValueError(f"toxicity model: expected heads offensive, hate over {FEATURE_SET!r} features")
     features = columns.features
-    offensive, hate = columns.columns if units else (list(_units(column)) for column in columns.columns)
+    offensive, hate = columns.columns
     lexical = frozenset([feature for feature in features if feature[0] == "#"])
     shift = _shift(offensive, hate, len(lexical))
     packed = map(add, map(math.ldexp, offensive, repeat(shift)), hate)  # offensive * 2**shift + hate, floats
     weights = dict(zip(features, packed, strict=True))
     bias0, bias1 = columns.bias
     return _Resources((bias0, bias1), word_list(), weights, math.ldexp(1.0, shift), frozenset(weights), lexical)
-
-
-def _units(weights: list[float]) -> Iterator[int]:
-    """``weights`` in units of ``1 / SCALE``, whole numbers (the shipped weights are stored so), in C loops."""
-    return map(round, map(mul, weights, repeat(SCALE)))
 
 
 def _shift(offensive: Sequence[float], hate: Sequence[float], lexical: int) -> int:
@@ -234,7 +229,7 @@ def _largest(values: Sequence[float]) -> float:
 
 @cache
 def _resources() -> _Resources:
-    return make_resources(load_units(MODEL_NAME), units=True)
+    return make_resources(load_units(MODEL_NAME))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from enkrypt_middleware.detectors import BUILTIN_DETECTORS, toxicity
 from enkrypt_middleware.detectors import _toxicity_rules as toxicity_rules
 from enkrypt_middleware.detectors._groups import GROUP_ADJECTIVES, GROUP_NOUNS, PEOPLE_NOUNS
 from enkrypt_middleware.detectors._linear import sigmoid
-from enkrypt_middleware.detectors._profanity import Term, joiner, tokenize, tokens_of, word_list
+from enkrypt_middleware.detectors._profanity import Term, joiner, positions, tokenize, tokens_of, word_list
 from enkrypt_middleware.detectors._toxicity_model import SCALE, ToxicityModel, load_units
 from enkrypt_middleware.detectors.base import Finding, Located
 from enkrypt_middleware.detectors.toxicity import LABELS, ToxicityConfig, ToxicityDetector, scores
@@ -195,7 +195,7 @@ def _packaged_model() -> ToxicityModel:
 
 def test_scoring_holds_every_weight_of_the_model_file_exactly() -> None:
     model = _packaged_model()
-    res = toxicity.make_resources(load_units(), units=True)
+    res = toxicity.make_resources(load_units())
     assert res.bias == model.bias
     assert len(res.weights) == len(model.weights) == 40_000
     # whole units of 1 / SCALE, which divided back are the file's weights, bit for bit
@@ -206,7 +206,7 @@ def test_scoring_holds_every_weight_of_the_model_file_exactly() -> None:
     )
     assert res.keys == frozenset(model.weights)
     assert res.lexical_keys == {feature for feature in model.weights if feature.startswith("#")}
-    again = toxicity.make_resources(model)  # the training script's way, from a model in memory
+    again = toxicity.make_resources(model.units())  # the training script's way, from a model in memory
     assert again.weights == res.weights
     assert (again.keys, again.lexical_keys, again.bias) == (res.keys, res.lexical_keys, res.bias)
 
@@ -368,4 +368,4 @@ def test_positions_are_every_index_of_the_wanted_words_in_order() -> None:
         tokens = rng.choices(vocabulary, k=rng.randrange(0, 60))
         wanted = frozenset(rng.sample(vocabulary, rng.randrange(1, 8)))  # a few words (scans) and many (one pass)
         expected = [i for i, token in enumerate(tokens) if token in wanted]
-        assert toxicity_rules._positions(tokens, wanted) == expected
+        assert positions(tokens, wanted) == expected
